@@ -1,0 +1,176 @@
+"""Size, cost and speed of every registered model, side by side in one run.
+
+For each model: parameters, FLOPs per clip, and the throughput (clips/s) of
+inference and of one SGD training step on random uint8 clips, measured as the
+median over timed steps after warm-up, plus the achieved GFLOP/s and each
+model's time relative to its family's single-frame model (ratios hold across
+machines better than absolute times).
+
+Run:
+    python benchmarks/models.py                      # every model
+    python benchmarks/models.py --models '*_tiny'    # a subset
+    python benchmarks/models.py --update-readme      # also refresh README.md
+
+Results go to benchmarks/results/models.json and models.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_video_zoo import create_model, list_models
+from keras_video_zoo.cli import markdown_table
+from keras_video_zoo.models.flops import count_flops
+
+ROOT = Path(__file__).resolve().parent.parent
+README_MARKERS = ("<!-- benchmark:models:start -->", "<!-- benchmark:models:end -->")
+
+
+def median_seconds(step, warmup: int, steps: int) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(name: str, batch: int, warmup: int, steps: int) -> dict:
+    model = create_model(name)
+    rng = np.random.default_rng(0)
+    clips = rng.integers(0, 256, (batch, *model.input_shape[1:]), dtype=np.uint8)
+    labels = rng.integers(0, model.output_shape[-1], batch)
+    flops = count_flops(model)
+
+    infer = median_seconds(lambda: model.predict_on_batch(clips), warmup, steps)
+    model.compile(optimizer=keras.optimizers.SGD(1e-3, momentum=0.9), loss="sparse_categorical_crossentropy")
+    train = median_seconds(lambda: model.train_on_batch(clips, labels), warmup, steps)
+    result = {
+        "model": name,
+        "input": list(model.input_shape[1:]),
+        "params": model.count_params(),
+        "param_mib": model.count_params() * 4 / 2**20,
+        "gflops_per_clip": flops / 1e9,
+        "batch": batch,
+        "inference_clips_per_s": batch / infer,
+        "train_clips_per_s": batch / train,
+        # A training step is about 3x the forward FLOPs (forward, input and weight gradients).
+        "inference_gflops_per_s": flops * batch / infer / 1e9,
+        "train_gflops_per_s": 3 * flops * batch / train / 1e9,
+    }
+    keras.backend.clear_session(free_memory=True)
+    return result
+
+
+def add_ratios(results: list[dict]) -> None:
+    """Training and inference time of each model relative to single_frame of the same size."""
+    by_name = {r["model"]: r for r in results}
+    for r in results:
+        baseline = by_name.get("single_frame_tiny" if r["model"].endswith("_tiny") else "single_frame")
+        if baseline:
+            r["train_time_vs_single_frame"] = baseline["train_clips_per_s"] / r["train_clips_per_s"]
+            r["inference_time_vs_single_frame"] = baseline["inference_clips_per_s"] / r["inference_clips_per_s"]
+
+
+def to_markdown(results: list[dict], header: str) -> str:
+    columns = [
+        "model",
+        "input",
+        "params",
+        "GFLOPs/clip",
+        "infer clips/s",
+        "train clips/s",
+        "train GFLOP/s",
+        "train time / single_frame",
+    ]
+    rows = [
+        [
+            r["model"],
+            "x".join(map(str, r["input"])),
+            f"{r['params']:,}",
+            f"{r['gflops_per_clip']:.3f}",
+            f"{r['inference_clips_per_s']:.1f}",
+            f"{r['train_clips_per_s']:.1f}",
+            f"{r['train_gflops_per_s']:.1f}",
+            f"{r['train_time_vs_single_frame']:.2f}x" if "train_time_vs_single_frame" in r else "",
+        ]
+        for r in results
+    ]
+    return f"{header}\n\n{markdown_table(columns, rows)}\n"
+
+
+def update_readme(section: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = README_MARKERS
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {start} ... {end} section to update.")
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{section}{end}", text))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=None, help="shell-style pattern over registry names (default: all)")
+    parser.add_argument("--batch", type=int, default=8, help="clips per step")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=5, help="timed steps per measurement (median reported)")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "models")
+    parser.add_argument("--update-readme", action="store_true", help="replace the README's benchmark table")
+    args = parser.parse_args()
+
+    names = list_models(args.models)
+    if not names:
+        print(f"no model matches {args.models!r}", file=sys.stderr)
+        return 2
+    results = []
+    for name in names:
+        results.append(measure(name, args.batch, args.warmup, args.steps))
+        r = results[-1]
+        print(
+            f"{name:28s} infer {r['inference_clips_per_s']:8.1f} clips/s  train {r['train_clips_per_s']:8.1f} clips/s",
+            file=sys.stderr,
+            flush=True,
+        )
+    add_ratios(results)
+
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+    gpus = tf.config.list_physical_devices("GPU")
+    machine += f", {len(gpus)} GPU(s)" if gpus else ", no GPU"
+    today = datetime.date.today().isoformat()
+    header = (
+        f"Measured {today} on {machine}; batch {args.batch}, median of {args.steps} steps after {args.warmup} "
+        f"warm-up steps. Regenerate with `python benchmarks/models.py --update-readme`."
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"date": today, "machine": machine, "batch": args.batch, "steps": args.steps, "warmup": args.warmup}
+    args.output.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    section = to_markdown(results, header)
+    args.output.with_suffix(".md").write_text(section)
+    print(section)
+    if args.update_readme:
+        update_readme(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""keras_video_zoo: video-classification models from Karpathy et al. 2014 and Simonyan & Zisserman 2014.
+
+Example:
+>>> from keras_video_zoo import create_model, list_models
+>>> "slow_fusion_tiny" in list_models()
+True
+>>> create_model("slow_fusion_tiny").input_shape
+(None, 10, 64, 64, 3)
+"""
+
+from keras_video_zoo import layers
+from keras_video_zoo.models import early_fusion, late_fusion, single_frame, slow_fusion
+from keras_video_zoo.registry import create_model, list_models
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "create_model",
+    "early_fusion",
+    "late_fusion",
+    "layers",
+    "list_models",
+    "single_frame",
+    "slow_fusion",
+]

@@ -1,0 +1,17 @@
+"""Custom Keras layers of the zoo, all registered for ``safe_mode`` loading."""
+
+from keras_video_zoo.layers.frame_selection import SelectFrames
+from keras_video_zoo.layers.frames_to_channels import FramesToChannels
+from keras_video_zoo.layers.local_response_normalization import LocalResponseNormalization
+from keras_video_zoo.layers.multiresolution_views import ContextResize, FoveaCrop
+from keras_video_zoo.layers.time_folding import FoldTime, UnfoldTime
+
+__all__ = [
+    "ContextResize",
+    "FoldTime",
+    "FoveaCrop",
+    "FramesToChannels",
+    "LocalResponseNormalization",
+    "SelectFrames",
+    "UnfoldTime",
+]

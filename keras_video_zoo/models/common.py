@@ -1,0 +1,129 @@
+"""Pieces every model family shares: argument checks, the classifier head, weights."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import keras
+
+ClipShape = tuple[int, int, int, int]
+
+
+def check_input_shape(input_shape: Sequence[int] | None, default: ClipShape) -> ClipShape:
+    """Validates a ``(frames, height, width, channels)`` clip shape.
+
+    Args:
+        input_shape: the user's shape, or ``None`` for ``default``.
+        default: the paper's shape for this model.
+
+    Returns:
+        The shape as a tuple of four positive ints.
+
+    Raises:
+        ValueError: the shape is not four positive integers.
+    """
+    if input_shape is None:
+        return default
+    shape = tuple(input_shape)
+    if len(shape) != 4:
+        raise ValueError(
+            f"input_shape must be (frames, height, width, channels), e.g. {default}; got {shape} "
+            f"with {len(shape)} entries. Leave the batch axis out."
+        )
+    if not all(isinstance(size, int) and size > 0 for size in shape):
+        raise ValueError(f"input_shape entries must be positive integers; got {shape}.")
+    return shape  # type: ignore[return-value]
+
+
+def check_head_arguments(
+    include_top: bool,
+    pooling: str | None,
+    num_classes: int,
+    classifier_activation: str | None,
+    dropout: float,
+    fc_units: int | Sequence[int],
+) -> tuple[int, int]:
+    """Validates the keras.applications-style head arguments.
+
+    Returns:
+        ``(fc6_units, fc7_units)``.
+
+    Raises:
+        ValueError: naming the bad argument and what it accepts.
+    """
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"pooling must be None, 'avg' or 'max'; got {pooling!r}.")
+    if include_top and pooling is not None:
+        raise ValueError("pooling applies only with include_top=False; the classifier head flattens pool5.")
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout is a drop rate in [0, 1); got {dropout}.")
+    keras.activations.get(classifier_activation)  # raises ValueError for unknown names
+    units = (fc_units, fc_units) if isinstance(fc_units, int) else tuple(fc_units)
+    if len(units) != 2 or not all(isinstance(u, int) and u > 0 for u in units):
+        raise ValueError(f"fc_units must be a positive int or a pair of them (fc6, fc7); got {fc_units!r}.")
+    return units  # type: ignore[return-value]
+
+
+def classifier_head(
+    features,
+    *,
+    include_top: bool,
+    pooling: str | None,
+    fc_units: tuple[int, int],
+    num_classes: int,
+    classifier_activation: str | None,
+    dropout: float,
+):
+    """fc6 -> fc7 -> predictions on a feature map, or pooling without the top.
+
+    Dropout layers are always present (rate 0 is a no-op) so that layer names
+    stay the same whatever the rate; transfer learning changes the rate only.
+    """
+    if not include_top:
+        if pooling == "avg":
+            return keras.layers.GlobalAveragePooling2D(name="avg_pool")(features)
+        if pooling == "max":
+            return keras.layers.GlobalMaxPooling2D(name="max_pool")(features)
+        return features
+    x = keras.layers.Flatten(name="flatten")(features)
+    x = keras.layers.Dropout(dropout, name="fc6_dropout")(x)
+    x = keras.layers.Dense(fc_units[0], activation="relu", name="fc6")(x)
+    x = keras.layers.Dropout(dropout, name="fc7_dropout")(x)
+    x = keras.layers.Dense(fc_units[1], activation="relu", name="fc7")(x)
+    x = keras.layers.Dropout(dropout, name="predictions_dropout")(x)
+    # float32 scores even under a mixed-precision policy, so softmax stays stable.
+    return keras.layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
+
+
+def load_weights(model: keras.Model, weights: str | os.PathLike | None) -> keras.Model:
+    """Loads ``weights`` into ``model`` (keras.applications' ``weights=`` argument).
+
+    Args:
+        model: the freshly built model.
+        weights: ``None`` (random initialisation) or the path of a
+            ``.weights.h5`` file saved from a model of the same architecture.
+
+    Raises:
+        ValueError: the value is neither, or the file does not fit the model.
+    """
+    if weights is None:
+        return model
+    path = os.fspath(weights)
+    if not path.endswith(".weights.h5"):
+        raise ValueError(
+            f"weights must be None or the path of a '.weights.h5' file; got {path!r}. "
+            "No pretrained weights are registered under that name."
+        )
+    if not os.path.isfile(path):
+        raise ValueError(f"weights file {path!r} does not exist.")
+    try:
+        model.load_weights(path)
+    except ValueError as error:
+        raise ValueError(
+            f"weights file {path!r} does not fit model {model.name!r} (different layers or shapes; "
+            f"check num_classes, input_shape and the scaling arguments): {error}"
+        ) from error
+    return model

@@ -1,0 +1,42 @@
+import pytest
+import tensorflow as tf
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+from keras_video_zoo import create_model
+from keras_video_zoo.models.flops import count_flops
+
+
+def tensorflow_profiler_flops(model) -> int:
+    """FLOPs of the conv and matmul ops as TensorFlow's own profiler counts them."""
+    spec = tf.TensorSpec((1, *model.input_shape[1:]), tf.float32)
+    graph = convert_variables_to_constants_v2(tf.function(model).get_concrete_function(spec)).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    profile = tf.compat.v1.profiler.profile(graph=graph, cmd="scope", options=options)
+    total, pending = 0, [profile]
+    while pending:
+        node = pending.pop()
+        pending.extend(node.children)
+        if node.name.endswith(("/convolution", "/Conv3D", "/MatMul")):
+            total += node.float_ops
+    return total
+
+
+@pytest.mark.parametrize(
+    "name", ["single_frame_tiny", "slow_fusion_tiny", "late_fusion_tiny", "single_frame_multires_tiny"]
+)
+def test_flops_match_tensorflow_profiler(name):
+    model = create_model(name)
+    assert count_flops(model) == tensorflow_profiler_flops(model)
+
+
+def test_paper_single_frame_flops_by_hand():
+    convs = [
+        57 * 57 * 96 * 11 * 11 * 3,
+        28 * 28 * 256 * 25 * 96,
+        14 * 14 * 384 * 9 * 256,
+        14 * 14 * 384 * 9 * 384,
+        14 * 14 * 256 * 9 * 384,
+    ]
+    dense = [7 * 7 * 256 * 4096, 4096 * 4096, 4096 * 487]
+    assert count_flops(create_model("single_frame")) == 2 * (sum(convs) + sum(dense))
