@@ -55,8 +55,10 @@ def median_seconds(step, warmup: int, steps: int) -> float:
 def measure(name: str, batch: int, warmup: int, steps: int) -> dict:
     model = create_model(name)
     rng = np.random.default_rng(0)
-    clips = rng.integers(0, 256, (batch, *model.input_shape[1:]), dtype=np.uint8)
-    labels = rng.integers(0, model.output_shape[-1], batch)
+    clips = keras.tree.map_structure(
+        lambda tensor: rng.integers(0, 256, (batch, *tensor.shape[1:]), dtype=np.uint8), model.input
+    )
+    labels = keras.tree.map_structure(lambda output: rng.integers(0, output.shape[-1], batch), model.output)
     flops = count_flops(model)
 
     infer = median_seconds(lambda: model.predict_on_batch(clips), warmup, steps)
@@ -64,7 +66,7 @@ def measure(name: str, batch: int, warmup: int, steps: int) -> dict:
     train = median_seconds(lambda: model.train_on_batch(clips, labels), warmup, steps)
     result = {
         "model": name,
-        "input": list(model.input_shape[1:]),
+        "input": keras.tree.map_structure(lambda tensor: list(tensor.shape[1:]), model.input),
         "params": model.count_params(),
         "param_mib": model.count_params() * 4 / 2**20,
         "gflops_per_clip": flops / 1e9,
@@ -79,14 +81,25 @@ def measure(name: str, batch: int, warmup: int, steps: int) -> dict:
     return result
 
 
+def baseline_name(model: str) -> str:
+    """The one-frame model of the same family and size: single_frame or spatial_stream."""
+    family = "spatial_stream" if "stream" in model else "single_frame"
+    return family + ("_tiny" if model.endswith("_tiny") else "")
+
+
 def add_ratios(results: list[dict]) -> None:
-    """Training and inference time of each model relative to single_frame of the same size."""
+    """Training and inference time of each model relative to its baseline_name()."""
     by_name = {r["model"]: r for r in results}
     for r in results:
-        baseline = by_name.get("single_frame_tiny" if r["model"].endswith("_tiny") else "single_frame")
+        baseline = by_name.get(baseline_name(r["model"]))
         if baseline:
-            r["train_time_vs_single_frame"] = baseline["train_clips_per_s"] / r["train_clips_per_s"]
-            r["inference_time_vs_single_frame"] = baseline["inference_clips_per_s"] / r["inference_clips_per_s"]
+            r["baseline"] = baseline["model"]
+            r["train_time_vs_baseline"] = baseline["train_clips_per_s"] / r["train_clips_per_s"]
+            r["inference_time_vs_baseline"] = baseline["inference_clips_per_s"] / r["inference_clips_per_s"]
+
+
+def _flat_shapes(structure) -> list[list[int]]:
+    return list(structure.values()) if isinstance(structure, dict) else [structure]
 
 
 def to_markdown(results: list[dict], header: str) -> str:
@@ -103,13 +116,13 @@ def to_markdown(results: list[dict], header: str) -> str:
     rows = [
         [
             r["model"],
-            "x".join(map(str, r["input"])),
+            " + ".join("x".join(map(str, shape)) for shape in _flat_shapes(r["input"])),
             f"{r['params']:,}",
             f"{r['gflops_per_clip']:.3f}",
             f"{r['inference_clips_per_s']:.1f}",
             f"{r['train_clips_per_s']:.1f}",
             f"{r['train_gflops_per_s']:.1f}",
-            f"{r['train_time_vs_single_frame']:.2f}x" if "train_time_vs_single_frame" in r else "",
+            f"{r['train_time_vs_baseline']:.2f}x" if "train_time_vs_baseline" in r else "",
         ]
         for r in results
     ]
@@ -159,7 +172,8 @@ def main() -> int:
     today = datetime.date.today().isoformat()
     header = (
         f"Measured {today} on {machine}; batch {args.batch}, median of {args.steps} steps after {args.warmup} "
-        f"warm-up steps. Regenerate with `python benchmarks/models.py --update-readme`."
+        f"warm-up steps; baseline: `single_frame` for Karpathy models, `spatial_stream` for two-stream ones, "
+        f"at the same size. Regenerate with `python benchmarks/models.py --update-readme`."
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     meta = {"date": today, "machine": machine, "batch": args.batch, "steps": args.steps, "warmup": args.warmup}

@@ -1,4 +1,4 @@
-"""keras_video_zoo: video-classification models from Karpathy et al. 2014 and Simonyan & Zisserman 2014.
+"""keras_video_zoo: video classification models from Karpathy et al. 2014 and Simonyan & Zisserman 2014.
 
 Example:
 >>> from keras_video_zoo import create_model, list_models
@@ -9,7 +9,15 @@ True
 """
 
 from keras_video_zoo import layers
-from keras_video_zoo.models import early_fusion, late_fusion, single_frame, slow_fusion
+from keras_video_zoo.models import (
+    early_fusion,
+    late_fusion,
+    single_frame,
+    slow_fusion,
+    spatial_stream,
+    temporal_stream,
+    two_stream,
+)
 from keras_video_zoo.registry import create_model, list_models
 
 __version__ = "0.1.0"
@@ -23,4 +31,7 @@ __all__ = [
     "list_models",
     "single_frame",
     "slow_fusion",
+    "spatial_stream",
+    "temporal_stream",
+    "two_stream",
 ]

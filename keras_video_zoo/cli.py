@@ -17,13 +17,30 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is impor
 import keras
 import numpy as np
 
-from keras_video_zoo.data import moving_square_clip
+from keras_video_zoo.data import example_inputs
 from keras_video_zoo.models.flops import count_flops
 from keras_video_zoo.registry import create_model, list_models
 
 
+def _shapes(structure) -> str:
+    """'(10, 64, 64, 3)', or 'clip (1, 64, 64, 3) + flow (...)' for several tensors."""
+    if isinstance(structure, dict):
+        return " + ".join(f"{name} {_shapes(value)}" for name, value in structure.items())
+    return str(tuple(structure.shape[1:]) if hasattr(structure, "shape") else tuple(structure[1:]))
+
+
+def _top_classes(scores) -> str:
+    """'7 (0.547)', or 'source: 7 (0.5), target: 2 (0.3)' for several heads; checks they are probabilities."""
+    if isinstance(scores, dict):
+        return ", ".join(f"{head}: {_top_classes(value)}" for head, value in scores.items())
+    scores = np.asarray(scores)[0]
+    if not np.all(np.isfinite(scores)) or not np.isclose(scores.sum(), 1.0, atol=1e-3):
+        raise ValueError(f"class scores are not a probability distribution (sum {scores.sum():.4f})")
+    return f"{int(scores.argmax())} ({scores.max():.3f})"
+
+
 def describe_models(names: Sequence[str], forward: bool, out: TextIO | None = None) -> int:
-    """Builds each model, optionally classifies a generated clip, prints a table.
+    """Builds each model, optionally classifies generated inputs, prints a table.
 
     Returns:
         The number of models that failed.
@@ -35,17 +52,16 @@ def describe_models(names: Sequence[str], forward: bool, out: TextIO | None = No
     for name in names:
         try:
             model = create_model(name)
-            row = [name, str(model.input_shape[1:]), f"{model.count_params():,}", f"{count_flops(model) / 1e9:.3f}"]
-            row.append(str(model.output_shape[1:]))
+            inputs = model.input if isinstance(model.input, dict) else model.inputs[0]
+            row = [name, _shapes(inputs), f"{model.count_params():,}", f"{count_flops(model) / 1e9:.3f}"]
+            row.append(_shapes(model.output))
             if forward:
-                clip = moving_square_clip(*model.input_shape[1:], seed=len(rows))[None]
-                model.predict_on_batch(clip)  # first call traces the graph
+                example = example_inputs(model, batch=1, seed=len(rows))
+                model.predict_on_batch(example)  # first call traces the graph
                 start = time.perf_counter()
-                scores = np.asarray(model.predict_on_batch(clip))[0]
+                scores = model.predict_on_batch(example)
                 row.append(f"{(time.perf_counter() - start) * 1e3:.0f}")
-                if not np.isclose(scores.sum(), 1.0, atol=1e-3) or not np.all(np.isfinite(scores)):
-                    raise ValueError(f"class scores are not a probability distribution (sum {scores.sum():.4f})")
-                row.append(f"{int(scores.argmax())} ({scores.max():.3f})")
+                row.append(_top_classes(scores))
         except Exception as error:  # report every model, then fail with a count
             failures += 1
             row = [name, f"FAILED: {type(error).__name__}: {error}"]
@@ -68,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     models = commands.add_parser("models", help="list registered models with their size and cost")
     models.add_argument("pattern", nargs="?", default=None, help="shell-style filter, e.g. 'slow_fusion*'")
-    models.add_argument("--forward", action="store_true", help="also classify a generated clip with each model")
-    commands.add_parser("demo", help="build every registered model and classify a generated clip with each")
+    models.add_argument("--forward", action="store_true", help="also classify generated inputs with each model")
+    commands.add_parser("demo", help="build every registered model and classify generated inputs with each")
     return parser
 
 
@@ -83,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if describe_models(names, forward=args.forward) else 0
     # demo: until the full demo lands, the zoo's smoke run over every model.
     failures = describe_models(list_models(), forward=True)
-    print(f"\n{len(list_models()) - failures} of {len(list_models())} models built and classified a generated clip.")
+    print(f"\n{len(list_models()) - failures} of {len(list_models())} models built and classified generated inputs.")
     return 1 if failures else 0
 
 

@@ -13,6 +13,8 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
-def random_clips(model, batch: int = 2, seed: int = 0) -> np.ndarray:
-    """uint8 clips of raw pixels shaped for ``model``'s input."""
-    return np.random.default_rng(seed).integers(0, 256, (batch, *model.input_shape[1:]), dtype=np.uint8)
+def random_clips(model, batch: int = 2, seed: int = 0):
+    """Random uint8 inputs for ``model``: an array, or a dict for several inputs."""
+    rng = np.random.default_rng(seed)
+    inputs = {t.name: rng.integers(0, 256, (batch, *t.shape[1:]), dtype=np.uint8) for t in model.inputs}
+    return next(iter(inputs.values())) if len(inputs) == 1 else inputs

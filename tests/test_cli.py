@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from keras_video_zoo import list_models
 from keras_video_zoo.cli import main
 
 
@@ -19,6 +20,14 @@ def test_models_forward_classifies_a_generated_clip(capsys):
     assert main(["models", "single_frame_tiny", "--forward"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| single_frame_tiny"))
     assert row.count("|") == 8  # every column filled, no FAILED
+
+
+def test_multi_input_and_multi_head_models_are_described(capsys):
+    assert main(["models", "t*_stream_*tiny", "--forward"]) == 0
+    table = capsys.readouterr().out
+    assert "| two_stream_tiny | clip (1, 64, 64, 3) + flow (10, 64, 64, 2) | 230,656 |" in table
+    assert "source (10,) + target (5,)" in table
+    assert "FAILED" not in table
 
 
 def test_unknown_pattern_exits_2_with_a_message(capsys):
@@ -45,4 +54,5 @@ def test_installed_entry_point_runs():
 @pytest.mark.slow
 def test_demo_builds_and_runs_every_model(capsys):
     assert main(["demo"]) == 0
-    assert "16 of 16 models built and classified a generated clip." in capsys.readouterr().out
+    count = len(list_models())
+    assert f"{count} of {count} models built and classified generated inputs." in capsys.readouterr().out

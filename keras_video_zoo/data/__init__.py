@@ -1,5 +1,5 @@
-"""Video data: synthetic clips (more to come: decoding, datasets, tf.data pipelines)."""
+"""Video data: generated clips and flow (more to come: decoding, datasets, tf.data pipelines)."""
 
-from keras_video_zoo.data.synthetic import moving_square_clip
+from keras_video_zoo.data.synthetic import example_inputs, moving_square_clip, translating_flow_fields
 
-__all__ = ["moving_square_clip"]
+__all__ = ["example_inputs", "moving_square_clip", "translating_flow_fields"]

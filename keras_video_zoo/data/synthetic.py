@@ -41,3 +41,61 @@ def moving_square_clip(
             dx = -dx
         y, x = min(max(y + dy, 0), height - side), min(max(x + dx, 0), width - side)
     return clip
+
+
+def translating_flow_fields(
+    fields: int,
+    height: int,
+    width: int,
+    *,
+    velocity: tuple[float, float] = (1.0, 2.0),
+    bound: float = 20.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """uint8 quantised flow fields of a uniform translation plus a little noise.
+
+    Quantisation follows the field's convention: ``q = round(255 (v + B) / 2B)``
+    clipped to 0..255, so 128 is (almost) no motion.
+
+    Args:
+        fields: number of flow fields L.
+        height, width: field size.
+        velocity: (dy, dx) displacement in pixels.
+        bound: quantisation bound B in pixels.
+        seed: noise seed.
+
+    Returns:
+        ``(fields, height, width, 2)`` uint8 array, channels (x, y).
+
+    Example:
+    >>> flow = translating_flow_fields(4, 8, 8, velocity=(0.0, 0.0))
+    >>> pixels = flow.astype("float32") * 40 / 255 - 20  # dequantised with B = 20
+    >>> flow.shape, abs(round(float(pixels.mean()), 1))
+    ((4, 8, 8, 2), 0.0)
+    """
+    rng = np.random.default_rng(seed)
+    displacement = np.array([velocity[1], velocity[0]], "float32")  # stored x first, then y
+    flow = displacement + rng.normal(0.0, 0.25, (fields, height, width, 2)).astype("float32")
+    return np.clip(np.round(255.0 * (flow + bound) / (2.0 * bound)), 0, 255).astype(np.uint8)
+
+
+def example_inputs(model, batch: int = 1, seed: int = 0):
+    """Generated inputs for any zoo model: RGB clips for ``clip``, flow for ``flow``.
+
+    Returns an array for single-input models and a dict by input name otherwise.
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> sorted(example_inputs(create_model("two_stream_tiny"), batch=2))
+    ['clip', 'flow']
+    """
+    generated = {}
+    for index, tensor in enumerate(model.inputs):
+        frames, height, width, channels = tensor.shape[1:]
+        name = tensor.name
+        if name.startswith("flow"):
+            examples = [translating_flow_fields(frames, height, width, seed=seed + i) for i in range(batch)]
+        else:
+            examples = [moving_square_clip(frames, height, width, channels, seed=seed + i) for i in range(batch)]
+        generated[name if name else f"input_{index}"] = np.stack(examples)
+    return next(iter(generated.values())) if len(generated) == 1 else generated

@@ -2,7 +2,9 @@
 
 from keras_video_zoo.layers.frame_selection import SelectFrames
 from keras_video_zoo.layers.frames_to_channels import FramesToChannels
+from keras_video_zoo.layers.linear_svm_fusion import LinearSVMFusion
 from keras_video_zoo.layers.local_response_normalization import LocalResponseNormalization
+from keras_video_zoo.layers.mean_flow_subtraction import MeanFlowSubtraction
 from keras_video_zoo.layers.multiresolution_views import ContextResize, FoveaCrop
 from keras_video_zoo.layers.time_folding import FoldTime, UnfoldTime
 
@@ -11,7 +13,9 @@ __all__ = [
     "FoldTime",
     "FoveaCrop",
     "FramesToChannels",
+    "LinearSVMFusion",
     "LocalResponseNormalization",
+    "MeanFlowSubtraction",
     "SelectFrames",
     "UnfoldTime",
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import keras
 
 ClipShape = tuple[int, int, int, int]
+NumClasses = int | Mapping[str, int]  # one head, or one head per dataset (multi-task)
 
 
 def check_input_shape(input_shape: Sequence[int] | None, default: ClipShape) -> ClipShape:
@@ -36,10 +38,17 @@ def check_input_shape(input_shape: Sequence[int] | None, default: ClipShape) -> 
     return shape  # type: ignore[return-value]
 
 
+def scale_filters(filters: Sequence[int], width: float) -> tuple[int, ...]:
+    """A trunk's conv widths ``filters`` times ``width``, at least one filter each."""
+    if not width > 0:
+        raise ValueError(f"width is a positive multiplier of the paper's filter counts; got {width}.")
+    return tuple(max(1, round(count * width)) for count in filters)
+
+
 def check_head_arguments(
     include_top: bool,
     pooling: str | None,
-    num_classes: int,
+    num_classes: NumClasses,
     classifier_activation: str | None,
     dropout: float,
     fc_units: int | Sequence[int],
@@ -56,8 +65,14 @@ def check_head_arguments(
         raise ValueError(f"pooling must be None, 'avg' or 'max'; got {pooling!r}.")
     if include_top and pooling is not None:
         raise ValueError("pooling applies only with include_top=False; the classifier head flattens pool5.")
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}.")
+    heads = num_classes if isinstance(num_classes, Mapping) else {"": num_classes}
+    if not heads or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in heads.values()):
+        raise ValueError(
+            f"num_classes must be a positive integer, or a dict of them with one head per dataset; got {num_classes!r}."
+        )
+    bad_names = [name for name in heads if name and not re.fullmatch(r"[a-z0-9_]+", name)]
+    if bad_names:
+        raise ValueError(f"multi-task head names must be lowercase letters, digits and '_'; got {bad_names}.")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout is a drop rate in [0, 1); got {dropout}.")
     keras.activations.get(classifier_activation)  # raises ValueError for unknown names
@@ -73,7 +88,7 @@ def classifier_head(
     include_top: bool,
     pooling: str | None,
     fc_units: tuple[int, int],
-    num_classes: int,
+    num_classes: NumClasses,
     classifier_activation: str | None,
     dropout: float,
 ):
@@ -81,6 +96,8 @@ def classifier_head(
 
     Dropout layers are always present (rate 0 is a no-op) so that layer names
     stay the same whatever the rate; transfer learning changes the rate only.
+    With ``num_classes={"ucf101": 101, "hmdb51": 51}`` there is one head per
+    dataset on fc7, named ``predictions_ucf101`` ..., and the outputs are a dict.
     """
     if not include_top:
         if pooling == "avg":
@@ -94,8 +111,14 @@ def classifier_head(
     x = keras.layers.Dropout(dropout, name="fc7_dropout")(x)
     x = keras.layers.Dense(fc_units[1], activation="relu", name="fc7")(x)
     x = keras.layers.Dropout(dropout, name="predictions_dropout")(x)
-    # float32 scores even under a mixed-precision policy, so softmax stays stable.
-    return keras.layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
+
+    def head(classes: int, name: str):
+        # float32 scores even under a mixed-precision policy, so softmax stays stable.
+        return keras.layers.Dense(classes, activation=classifier_activation, name=name, dtype="float32")(x)
+
+    if isinstance(num_classes, Mapping):
+        return {dataset: head(classes, f"predictions_{dataset}") for dataset, classes in num_classes.items()}
+    return head(num_classes, "predictions")
 
 
 def load_weights(model: keras.Model, weights: str | os.PathLike | None) -> keras.Model:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keras
 
 from keras_video_zoo.layers import FramesToChannels
-from keras_video_zoo.models.common import check_input_shape
+from keras_video_zoo.models.common import NumClasses, check_input_shape
 from keras_video_zoo.models.karpathy_trunk import (
     PIXEL_MEAN,
     TrunkSpec,
@@ -26,7 +26,7 @@ def early_fusion(
     weights: str | None = None,
     input_shape: Sequence[int] | None = None,
     pooling: str | None = None,
-    num_classes: int = 487,
+    num_classes: NumClasses = 487,
     classifier_activation: str | None = "softmax",
     dropout: float = 0.5,
     name: str | None = None,

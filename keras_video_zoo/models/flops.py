@@ -23,13 +23,18 @@ def count_flops(model: keras.Model) -> int:
     >>> count_flops(create_model("single_frame_tiny"))
     8984864
     """
-    one_example = keras.Input(batch_shape=(1, *model.input_shape[1:]), dtype=model.input.dtype)
+    one_example = keras.tree.map_structure(
+        lambda tensor: keras.Input(batch_shape=(1, *tensor.shape[1:]), dtype=tensor.dtype, name=tensor.name),
+        model.input,
+    )
     traced = keras.models.clone_model(model, input_tensors=one_example)
     flops = 0
     for layer in traced.layers:
-        if not isinstance(layer, _COUNTED):
-            continue
-        multiply_adds_per_output = math.prod(layer.kernel.shape[:-1])  # taps x input channels
         for node in layer._inbound_nodes:  # one node per call (shared layers are called more than once)
-            flops += 2 * math.prod(node.outputs[0].shape) * multiply_adds_per_output
+            batch = node.outputs[0].shape[0]  # > 1 where frames were folded into the batch
+            if isinstance(layer, keras.Model):  # nested model, e.g. a two-stream model's streams
+                flops += batch * count_flops(layer)
+            elif isinstance(layer, _COUNTED):
+                multiply_adds_per_output = math.prod(layer.kernel.shape[:-1])  # taps x input channels
+                flops += 2 * math.prod(node.outputs[0].shape) * multiply_adds_per_output
     return flops

@@ -19,9 +19,11 @@ import keras
 from keras_video_zoo.layers import ContextResize, FoveaCrop, LocalResponseNormalization
 from keras_video_zoo.models.common import (
     ClipShape,
+    NumClasses,
     check_head_arguments,
     classifier_head,
     load_weights,
+    scale_filters,
 )
 
 FILTERS = (96, 256, 384, 384, 256)
@@ -52,9 +54,7 @@ class TrunkSpec:
 
 def scaled_filters(width: float) -> tuple[int, ...]:
     """The paper's conv widths times ``width``, at least one filter each."""
-    if not width > 0:
-        raise ValueError(f"width is a positive multiplier of the paper's filter counts; got {width}.")
-    return tuple(max(1, round(filters * width)) for filters in FILTERS)
+    return scale_filters(FILTERS, width)
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -192,7 +192,7 @@ def build_karpathy_model(
     include_top: bool,
     weights,
     pooling: str | None,
-    num_classes: int,
+    num_classes: NumClasses,
     classifier_activation: str | None,
     dropout: float,
     fc_units: int | Sequence[int],

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_video_zoo.models.common import check_input_shape
+from keras_video_zoo.models.common import NumClasses, check_input_shape
 from keras_video_zoo.models.karpathy_trunk import (
     PIXEL_MEAN,
     TrunkSpec,
@@ -26,7 +26,7 @@ def slow_fusion(
     weights: str | None = None,
     input_shape: Sequence[int] | None = None,
     pooling: str | None = None,
-    num_classes: int = 487,
+    num_classes: NumClasses = 487,
     classifier_activation: str | None = "softmax",
     dropout: float = 0.5,
     name: str | None = None,
@@ -53,7 +53,8 @@ def slow_fusion(
             to ``(10, 170, 170, 3)``, or 178x178 frames for fovea/context.
         pooling: with ``include_top=False``: ``None`` (the pool5 map),
             ``"avg"`` or ``"max"`` (global pooling).
-        num_classes: classifier outputs (487 for Sports-1M).
+        num_classes: classifier outputs (487 for Sports-1M), or a dict such as
+            ``{"ucf101": 101, "hmdb51": 51}`` for one head per dataset.
         classifier_activation: activation of ``predictions`` (``None``: logits).
         dropout: drop rate before fc6, fc7 and the classifier.
         name: model name.

@@ -8,7 +8,7 @@ from keras_video_zoo.models.flops import count_flops
 
 def tensorflow_profiler_flops(model) -> int:
     """FLOPs of the conv and matmul ops as TensorFlow's own profiler counts them."""
-    spec = tf.TensorSpec((1, *model.input_shape[1:]), tf.float32)
+    spec = tf.nest.map_structure(lambda t: tf.TensorSpec((1, *t.shape[1:]), tf.float32), model.input)
     graph = convert_variables_to_constants_v2(tf.function(model).get_concrete_function(spec)).graph
     options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
