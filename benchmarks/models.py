@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo import create_model, list_models
-from keras_video_zoo.cli import markdown_table
+from keras_video_zoo.evaluation.markdown import markdown_table
 from keras_video_zoo.models.flops import count_flops
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""``kvz`` subcommands, one module each: ``add_parser(subparsers)`` and ``run(args) -> exit code``."""
