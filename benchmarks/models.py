@@ -21,7 +21,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -34,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo import create_model, list_models
-from keras_video_zoo.evaluation.markdown import markdown_table
+from keras_video_zoo.evaluation.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.models.flops import count_flops
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,16 +128,6 @@ def to_markdown(results: list[dict], header: str) -> str:
     return f"{header}\n\n{markdown_table(columns, rows)}\n"
 
 
-def update_readme(section: str) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    start, end = README_MARKERS
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"README.md has no {start} ... {end} section to update.")
-    readme.write_text(pattern.sub(lambda _: f"{start}\n{section}{end}", text))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default=None, help="shell-style pattern over registry names (default: all)")
@@ -182,7 +171,7 @@ def main() -> int:
     args.output.with_suffix(".md").write_text(section)
     print(section)
     if args.update_readme:
-        update_readme(section)
+        replace_marked_section(ROOT / "README.md", README_MARKERS, section)
     return 0
 
 

@@ -9,6 +9,7 @@ True
 """
 
 from keras_video_zoo import layers
+from keras_video_zoo.hub import from_pretrained, push_to_hub
 from keras_video_zoo.models import (
     early_fusion,
     late_fusion,
@@ -26,9 +27,11 @@ __all__ = [
     "__version__",
     "create_model",
     "early_fusion",
+    "from_pretrained",
     "late_fusion",
     "layers",
     "list_models",
+    "push_to_hub",
     "single_frame",
     "slow_fusion",
     "spatial_stream",

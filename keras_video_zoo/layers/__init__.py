@@ -1,5 +1,6 @@
 """Custom Keras layers of the zoo, all registered for ``safe_mode`` loading."""
 
+from keras_video_zoo.layers.clip_augmentation import AverageViews, ClipAugmentation, ClipViews
 from keras_video_zoo.layers.frame_selection import SelectFrames
 from keras_video_zoo.layers.frames_to_channels import FramesToChannels
 from keras_video_zoo.layers.linear_svm_fusion import LinearSVMFusion
@@ -9,6 +10,9 @@ from keras_video_zoo.layers.multiresolution_views import ContextResize, FoveaCro
 from keras_video_zoo.layers.time_folding import FoldTime, UnfoldTime
 
 __all__ = [
+    "AverageViews",
+    "ClipAugmentation",
+    "ClipViews",
     "ContextResize",
     "FoldTime",
     "FoveaCrop",

@@ -126,27 +126,48 @@ def load_weights(model: keras.Model, weights: str | os.PathLike | None) -> keras
 
     Args:
         model: the freshly built model.
-        weights: ``None`` (random initialisation) or the path of a
-            ``.weights.h5`` file saved from a model of the same architecture.
+        weights: ``None`` (random initialisation); a registered tag such as
+            ``"synthetic"`` (looked up as ``"<model name>.<tag>"`` in the weights
+            index, files verified against their sha256); ``"hf://org/name[@rev]"``
+            or a checkpoint folder (see ``keras_video_zoo.from_pretrained``); or the
+            path of a ``.weights.h5`` file saved from a model of the same architecture.
 
     Raises:
-        ValueError: the value is neither, or the file does not fit the model.
+        ValueError: the value is none of these, or the weights do not fit the model
+            (the message says which arguments to change).
     """
     if weights is None:
         return model
     path = os.fspath(weights)
-    if not path.endswith(".weights.h5"):
+    if path.endswith(".weights.h5"):
+        if not os.path.isfile(path):
+            raise ValueError(f"weights file {path!r} does not exist.")
+        return _load_weights_file(model, path, f"weights file {path!r}")
+    from keras_video_zoo.hub.load import fetch_checkpoint
+
+    is_tag = re.fullmatch(r"[A-Za-z0-9_\-]+", path) is not None and not os.path.isdir(path)
+    if not is_tag and not path.startswith("hf://") and not os.path.isdir(path):
         raise ValueError(
-            f"weights must be None or the path of a '.weights.h5' file; got {path!r}. "
-            "No pretrained weights are registered under that name."
+            f"weights must be None, a registered tag (e.g. 'synthetic'), 'hf://org/name', a checkpoint folder or a "
+            f"'.weights.h5' path; got {path!r}."
         )
-    if not os.path.isfile(path):
-        raise ValueError(f"weights file {path!r} does not exist.")
+    checkpoint = fetch_checkpoint(f"{model.name}.{path}" if is_tag else path)
+    return _load_weights_file(
+        model,
+        str(checkpoint.directory / "model.weights.h5"),
+        f"checkpoint {checkpoint.spec.name!r}",
+        checkpoint.spec.model_kwargs,
+    )
+
+
+def _load_weights_file(model: keras.Model, path: str, what: str, made_with: Mapping | None = None) -> keras.Model:
     try:
         model.load_weights(path)
     except ValueError as error:
+        made = f" The checkpoint was made with {dict(made_with)}." if made_with else ""
         raise ValueError(
-            f"weights file {path!r} does not fit model {model.name!r} (different layers or shapes; "
-            f"check num_classes, input_shape and the scaling arguments): {error}"
+            f"{what} does not fit model {model.name!r} (different layers or shapes; check num_classes, "
+            f"input_shape and the scaling arguments).{made} To change the number of classes, use "
+            f"keras_video_zoo.from_pretrained(..., num_classes=N, transfer='top'). Keras said: {error}"
         ) from error
     return model

@@ -1,0 +1,71 @@
+"""Dataset arguments shared by the commands that read a dataset (``flow``, ``prepare``, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from keras_video_zoo.data.records import VideoDataset, VideoRecord
+from keras_video_zoo.data.video_io import is_video_file
+
+# "videos": every video file under SOURCE; the others are the readers in keras_video_zoo.data.layouts.
+LAYOUTS = ("videos", "ucf101", "hmdb51", "folder_per_class", "csv_manifest")
+
+
+def video_files_dataset(root: str | Path) -> VideoDataset:
+    """Every video under ``root`` (recursively), keyed by file name without extension.
+
+    Example:
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "walk").mkdir(); (root / "walk" / "v1.avi").touch(); (root / "notes.txt").touch()
+    >>> [record.video_id for record in video_files_dataset(root)]
+    ['v1']
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a folder of videos.")
+    paths = sorted(path for path in root.rglob("*") if path.is_file() and is_video_file(path))
+    if not paths:
+        raise ValueError(f"no video files under {root}.")
+    return VideoDataset([VideoRecord(str(p), (0,), p.stem) for p in paths], ["video"], name=str(root))
+
+
+def load_dataset(
+    source: str, layout: str, split: int = 1, subset: str = "all", split_file: str | None = None
+) -> VideoDataset:
+    """One subset of a reader's split, or both (``subset="all"``).
+
+    ``split_file`` is folder_per_class's list of ``<class>/<video> <subset>`` lines;
+    without one that layout reads every video (``subset`` must then be ``"all"``).
+    """
+    if layout == "videos":
+        return video_files_dataset(source)
+    reader = getattr(importlib.import_module("keras_video_zoo.data.layouts"), layout)
+    if layout == "folder_per_class":
+        if split_file is None and subset != "all":
+            raise ValueError(f"--layout folder_per_class with --subset {subset} needs --split-file.")
+        return reader(source, split_file, None if subset == "all" else subset)
+    if layout == "csv_manifest":
+        return reader(source) if subset == "all" else reader(source, subset=subset)
+    if subset != "all":
+        return reader(source, split=split, subset=subset)
+    train, test = reader(source, split=split, subset="train"), reader(source, split=split, subset="test")
+    return VideoDataset([*train, *test], train.class_names, name=f"{layout}/split{split}/all")
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser, *, layout: str, subset: str) -> None:
+    """``source`` and ``--layout/--split/--subset/--split-file`` with the command's defaults."""
+    parser.add_argument("source", help="dataset root (or CSV file for --layout csv_manifest)")
+    parser.add_argument(
+        "--layout", choices=LAYOUTS, default=layout, help=f"how SOURCE is organised (default: {layout})"
+    )
+    parser.add_argument("--split", type=int, default=1, help="split of ucf101/hmdb51 (default 1)")
+    parser.add_argument("--subset", default=subset, help=f"train, test or all (default: {subset})")
+    parser.add_argument("--split-file", help="folder_per_class: lines '<class>/<video> <subset>'")
+
+
+def dataset_from_arguments(args: argparse.Namespace) -> VideoDataset:
+    """The dataset :func:`add_dataset_arguments`' arguments name."""
+    return load_dataset(args.source, args.layout, args.split, args.subset, args.split_file)

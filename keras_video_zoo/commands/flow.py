@@ -1,0 +1,78 @@
+"""``kvz flow``: extract and store the optical flow of a dataset (resumable, in parallel)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+from keras_video_zoo.flow.dataset_extraction import REPORT_NAME, FlowSettings, extract_dataset_flow
+from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM
+from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, QUANTISATION_MODES
+from keras_video_zoo.flow.shards import write_flow_shards
+from keras_video_zoo.flow.storage import DEFAULT_JPEG_QUALITY
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        height, width = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be HEIGHTxWIDTH, e.g. 240x320; got {text!r}") from None
+    return height, width
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "flow",
+        help="extract optical flow of a dataset to uint8 JPEGs",
+        description="Extract optical flow of every video to OUT/<video_id>/flow_{x,y}_NNNNN.jpg with a manifest. "
+        "Resumable: finished videos are skipped; unreadable videos are reported in OUT/" + REPORT_NAME + ".",
+    )
+    add_dataset_arguments(parser, layout="videos", subset="all")
+    parser.add_argument("out", help="output folder, one sub-folder per video")
+    parser.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=DEFAULT_ALGORITHM)
+    parser.add_argument("--bound", type=float, default=DEFAULT_BOUND, help="quantisation bound B in pixels")
+    parser.add_argument("--quantisation", choices=QUANTISATION_MODES, default="bound")
+    parser.add_argument("--quality", type=int, default=DEFAULT_JPEG_QUALITY, help="JPEG quality (default 95)")
+    parser.add_argument("--backward", action="store_true", help="also store backward flow (bidirectional stacks)")
+    resize = parser.add_mutually_exclusive_group()
+    resize.add_argument("--size", type=_size, help="resize frames to HEIGHTxWIDTH first")
+    resize.add_argument("--short-side", type=int, help="resize frames so the short side is this long first")
+    parser.add_argument(
+        "--shards",
+        metavar="DIR",
+        help="then pack the flow beside the RGB TFRecord shards in DIR (made by write_shards)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="videos processed at once (processes)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = FlowSettings(
+            algorithm=args.algorithm,
+            bound=args.bound,
+            quantisation=args.quantisation,
+            jpeg_quality=args.quality,
+            backward=args.backward,
+            size=args.size,
+            short_side=args.short_side,
+        )
+        dataset = dataset_from_arguments(args)
+        report = extract_dataset_flow(
+            dataset, args.out, settings, workers=max(1, args.workers), progress=not args.no_progress
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"kvz flow: {error}", file=sys.stderr)
+        return 2
+    print(f"kvz flow: {report.summary()}; report in {Path(args.out) / REPORT_NAME}", file=sys.stderr)
+    if args.shards:
+        try:
+            written = write_flow_shards(args.shards, args.out, bound=args.bound, progress=not args.no_progress)
+        except ValueError as error:
+            print(f"kvz flow: {error}", file=sys.stderr)
+            return 1
+        print(f"kvz flow: {written} flow shards written beside {args.shards}", file=sys.stderr)
+    return 1 if report.failed else 0

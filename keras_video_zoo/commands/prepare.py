@@ -1,0 +1,56 @@
+"""``kvz prepare``: convert a dataset into sharded TFRecords of JPEG frames (resumable)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+from keras_video_zoo.data.shards import REPORT_FILE, verify_shards, write_shards
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "prepare",
+        help="convert a dataset into sharded TFRecords for fast training (rerun to resume)",
+        description=(
+            "Decode every video once into sharded TFRecords (one SequenceExample of JPEG frames per video). "
+            "Rerun the same command to resume an interrupted run: finished shards are kept, partial ones rewritten. "
+            "Train from the shards with keras_video_zoo.data.shards.shard_training_dataset."
+        ),
+    )
+    add_dataset_arguments(parser, layout="ucf101", subset="train")
+    parser.add_argument("out", help="output folder for the shards")
+    parser.add_argument("--short-side", type=int, default=128, help="resize frames to this short side (default 128)")
+    parser.add_argument("--videos-per-shard", type=int, default=64, help="videos per shard (default 64)")
+    parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    parser.add_argument("--workers", type=int, default=2, help="shards written at once (default 2)")
+    parser.add_argument("--verify", action="store_true", help="read every record back afterwards (CRC check)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        dataset = dataset_from_arguments(args)
+        report = write_shards(
+            dataset,
+            args.out,
+            short_side=args.short_side,
+            videos_per_shard=args.videos_per_shard,
+            jpeg_quality=args.quality,
+            workers=args.workers,
+            progress=not args.no_progress,
+        )
+        if args.verify:
+            verify_shards(args.out)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"kvz prepare: {error}", file=sys.stderr)
+        return 2
+    print(f"kvz prepare: {report.summary()}", file=sys.stderr)
+    for video_id, reason in list(report.unreadable.items())[:10]:
+        print(f"  unreadable: {video_id}: {reason}", file=sys.stderr)
+    if report.unreadable:
+        print(f"  full list in {Path(args.out) / REPORT_FILE}", file=sys.stderr)
+    return 1 if report.unreadable else 0

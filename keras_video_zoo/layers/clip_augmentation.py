@@ -1,0 +1,392 @@
+"""Clip augmentation and evaluation views as batched tensor ops, so they run on the accelerator.
+
+The CPU pipeline ships uint8 clips ``(batch, T, H, W, C)`` at the video's size;
+these layers do the rest on the device (Karpathy et al. 2014's preprocessing by
+default): take the centre square, resize it to ``resize``, then
+
+- training: a random ``crop_size`` crop and a left-right flip with p=0.5, drawn
+  once per clip, so every frame of a clip gets the same crop and flip, while
+  clips of a batch get independent ones;
+- inference: the centre crop (:class:`ClipAugmentation`), or several fixed views
+  per clip (:class:`ClipViews`: corners, centre, flips).
+
+Optical flow (``flow="float"`` or ``flow="uint8"``): the same crops apply to both
+channels (x, y); a flip also negates x, and a resize scales the displacements by
+the resize factor. For uint8-quantised flow (``q = round(255 (v + B) / 2B)``,
+decoded by the models as ``v = q 2B/255 - B``) the flip maps ``q -> 255 - q``: it
+is the exact negation of the decoded value (``decode(255 - q) = -decode(q)``),
+whatever B, so 128 (decoded +0.078 px with B=20) becomes 127 (-0.078 px). (The
+alternative ``256 - q`` would keep 128 fixed but shift every other value by one
+level, -0.16 px at B=20.) Outputs are float32 raw values (0-255 pixels, or flow
+in the input's units); the models subtract means and dequantise themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import ops
+
+from keras_video_zoo.data.sampling import CropView
+
+FLOW_MODES = (None, "float", "uint8")
+
+__all__ = ["FLOW_MODES", "AverageViews", "ClipAugmentation", "ClipViews", "with_augmentation", "with_views"]
+
+
+def _pair(size: int | Sequence[int] | None, name: str) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    pair = (int(size), int(size)) if isinstance(size, int) else tuple(int(s) for s in size)
+    if len(pair) != 2 or min(pair) < 1:
+        raise ValueError(f"{name} must be a positive int or (height, width); got {size!r}.")
+    return pair
+
+
+def _as_clips(inputs):
+    """float32 ``(batch, T, H, W, C)``; frames ``(batch, H, W, C)`` get a time axis of 1."""
+    rank = len(inputs.shape)
+    if rank not in (4, 5):
+        raise ValueError(f"Expected clips (batch, T, H, W, C) or frames (batch, H, W, C); got rank {rank}.")
+    x = ops.cast(inputs, "float32")
+    return (x if rank == 5 else ops.expand_dims(x, 1)), rank
+
+
+class _ClipGeometry(keras.layers.Layer):
+    """Shared part: centre square, resize, flips and the flow conventions."""
+
+    def __init__(
+        self,
+        crop_size: int | Sequence[int] = 170,
+        resize: int | Sequence[int] | None = 200,
+        centre_square: bool = True,
+        flow: str | None = None,
+        interpolation: str = "bilinear",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.crop_size = _pair(crop_size, "crop_size")
+        self.resize = _pair(resize, "resize")
+        if self.resize is not None and (self.resize[0] < self.crop_size[0] or self.resize[1] < self.crop_size[1]):
+            raise ValueError(f"a {self.crop_size} crop does not fit in frames resized to {self.resize}.")
+        if flow not in FLOW_MODES:
+            raise ValueError(f"flow must be one of {FLOW_MODES}; got {flow!r}.")
+        self.centre_square = bool(centre_square)
+        self.flow = flow
+        self.interpolation = interpolation
+
+    def _prepare(self, inputs):
+        """float32 clips after the centre square and the resize."""
+        x, rank = _as_clips(inputs)
+        if self.flow is not None and x.shape[-1] != 2:
+            raise ValueError(f"flow={self.flow!r} expects 2 channels (x, y displacements); got {x.shape[-1]}.")
+        if self.centre_square:
+            height, width = ops.shape(x)[2], ops.shape(x)[3]
+            side = ops.minimum(height, width)
+            top, left = (height - side) // 2, (width - side) // 2
+            x = x[:, :, top : top + side, left : left + side, :]
+        if self.resize is not None:
+            before = ops.cast(ops.shape(x)[2:4], "float32")
+            frames, channels = x.shape[1], x.shape[-1]
+            folded = ops.reshape(x, (-1, ops.shape(x)[2], ops.shape(x)[3], channels))
+            folded = ops.image.resize(folded, self.resize, interpolation=self.interpolation)
+            x = ops.reshape(folded, (-1, frames, *self.resize, channels))
+            if self.flow is not None:
+                x = self._scale_flow(x, ops.convert_to_tensor(self.resize, "float32") / before)
+        return x, rank
+
+    def _scale_flow(self, x, scale):
+        """Displacements follow the resize: x by the width factor, y by the height factor."""
+        factors = ops.stack([scale[1], scale[0]])  # channel 0 is x (width), channel 1 is y (height)
+        if self.flow == "float":
+            return x * factors
+        return (x - 127.5) * factors + 127.5  # the exact scaling of decode(q) = q 2B/255 - B, for any B
+
+    def _negate_x(self, x):
+        """x-displacements of a mirrored flow field point the other way."""
+        negated = -x if self.flow == "float" else 255.0 - x
+        is_x = ops.reshape(ops.arange(x.shape[-1]) == 0, (1,) * (len(x.shape) - 1) + (-1,))
+        return ops.where(is_x, negated, x)
+
+    def _flip(self, x):
+        x = ops.flip(x, axis=3)
+        return self._negate_x(x) if self.flow is not None else x
+
+    def _crop_at(self, x, y_fraction: float, x_fraction: float):
+        height, width = x.shape[2], x.shape[3]
+        if height is None or width is None:
+            height, width = ops.shape(x)[2], ops.shape(x)[3]
+        top = ops.cast(ops.round(y_fraction * ops.cast(height - self.crop_size[0], "float32")), "int32")
+        left = ops.cast(ops.round(x_fraction * ops.cast(width - self.crop_size[1], "float32")), "int32")
+        crop = x[:, :, top : top + self.crop_size[0], left : left + self.crop_size[1], :]
+        return ops.reshape(crop, (-1, x.shape[1], *self.crop_size, x.shape[-1]))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "crop_size": list(self.crop_size),
+            "resize": None if self.resize is None else list(self.resize),
+            "centre_square": self.centre_square,
+            "flow": self.flow,
+            "interpolation": self.interpolation,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_video_zoo")
+class ClipAugmentation(_ClipGeometry):
+    """Random crop and flip per clip in training, the centre crop in inference.
+
+    Args:
+        crop_size: output ``(height, width)`` (170 in the paper; 64 for tiny models).
+        resize: size the centre square is resized to first (200 in the paper;
+            e.g. 75 for 64 crops), or ``None`` to crop the frames as they are.
+        centre_square: start from the largest centred square of each frame
+            (the paper's "centre region"); ``False`` keeps the whole frame.
+        flip: mirror half of the clips in training.
+        flow: ``None`` for RGB, ``"float"`` or ``"uint8"`` for flow fields (see the module doc).
+        interpolation: of the resize, any ``keras.ops.image.resize`` method.
+        seed: makes the random crops and flips reproducible.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = ClipAugmentation(crop_size=64, resize=76, seed=0)
+    >>> clips = np.zeros((2, 10, 90, 120, 3), "uint8")
+    >>> tuple(layer(clips, training=True).shape), tuple(layer(clips).shape)
+    ((2, 10, 64, 64, 3), (2, 10, 64, 64, 3))
+    """
+
+    def __init__(
+        self,
+        crop_size: int | Sequence[int] = 170,
+        resize: int | Sequence[int] | None = 200,
+        centre_square: bool = True,
+        flip: bool = True,
+        flow: str | None = None,
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(crop_size, resize, centre_square, flow, interpolation, **kwargs)
+        self.flip = bool(flip)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        x, rank = self._prepare(inputs)
+        x = self._random_crop_and_flip(x) if training else self._crop_at(x, 0.5, 0.5)
+        return x if rank == 5 else x[:, 0]
+
+    def _random_crop_and_flip(self, x):
+        batch = ops.shape(x)[0]
+        frames, height, width, channels = x.shape[1], ops.shape(x)[2], ops.shape(x)[3], x.shape[-1]
+        crop_height, crop_width = self.crop_size
+        # One draw per clip; gathering rows and columns by index applies it to every frame alike.
+        top = keras.random.randint((batch,), 0, height - crop_height + 1, seed=self.seed_generator)
+        left = keras.random.randint((batch,), 0, width - crop_width + 1, seed=self.seed_generator)
+        rows = top[:, None] + ops.arange(crop_height)[None, :]
+        columns = left[:, None] + ops.arange(crop_width)[None, :]
+        if self.flip:
+            flipped = keras.random.uniform((batch,), seed=self.seed_generator) < 0.5
+            # A mirrored crop reads the same columns right to left: flipping costs nothing extra.
+            columns = ops.where(flipped[:, None], ops.flip(columns, axis=1), columns)
+        # Per-clip gathers as plain row gathers of 2-D matrices: much faster than take_along_axis,
+        # which materialises an index for every output element.
+        rows = ops.reshape(rows[:, None, :] + ops.arange(frames)[None, :, None] * height, (batch, -1))  # (B, T*h)
+        x = ops.take(ops.reshape(x, (-1, width * channels)), self._flat(rows, frames * height), axis=0)
+        x = ops.transpose(ops.reshape(x, (-1, frames, crop_height, width, channels)), (0, 3, 1, 2, 4))  # B W T h C
+        x = ops.take(ops.reshape(x, (-1, frames * crop_height * channels)), self._flat(columns, width), axis=0)
+        x = ops.reshape(x, (-1, crop_width, frames, crop_height, channels))
+        x = ops.transpose(x, (0, 2, 3, 1, 4))  # (B, T, h, w, C)
+        if self.flip and self.flow is not None:
+            x = ops.where(flipped[:, None, None, None, None], self._negate_x(x), x)
+        return x
+
+    @staticmethod
+    def _flat(indices, size):
+        """Indices into clip ``b``'s rows of a (batch * size, ...) matrix."""
+        offsets = ops.arange(ops.shape(indices)[0])[:, None] * size
+        return ops.reshape(indices + offsets, (-1,))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-3], *self.crop_size, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "flip": self.flip, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="keras_video_zoo")
+class ClipViews(_ClipGeometry):
+    """Several fixed crop/flip views of every clip, for multi-view evaluation.
+
+    Output ``(batch * len(views), T, crop, crop, C)``, clip-major: the views of
+    clip ``b`` are rows ``b * V ... b * V + V - 1``, so scores reshape to
+    ``(batch, V, classes)`` to be averaged.
+
+    Args:
+        views: :class:`~keras_video_zoo.data.sampling.CropView` s (or their dicts),
+            e.g. a protocol's ``views``.
+        The other arguments are those of :class:`ClipAugmentation`.
+
+    Example:
+    >>> import numpy as np
+    >>> from keras_video_zoo.data.sampling import TEN_CROPS
+    >>> layer = ClipViews(TEN_CROPS, crop_size=224, resize=None, centre_square=False)
+    >>> tuple(layer(np.zeros((2, 1, 256, 340, 3), "uint8")).shape)
+    (20, 1, 224, 224, 3)
+    """
+
+    def __init__(
+        self,
+        views: Sequence[CropView | dict],
+        crop_size: int | Sequence[int] = 170,
+        resize: int | Sequence[int] | None = 200,
+        centre_square: bool = True,
+        flow: str | None = None,
+        interpolation: str = "bilinear",
+        **kwargs,
+    ):
+        super().__init__(crop_size, resize, centre_square, flow, interpolation, **kwargs)
+        self.views = tuple(CropView.from_dict(v) if isinstance(v, dict) else v for v in views)
+        if not self.views:
+            raise ValueError("ClipViews needs at least one view.")
+
+    def call(self, inputs):
+        x, rank = self._prepare(inputs)
+        crops = {}
+        outputs = []
+        for view in self.views:
+            key = (view.y, view.x)
+            if key not in crops:  # a flipped view reuses its plain crop
+                crops[key] = self._crop_at(x, view.y, view.x)
+            outputs.append(self._flip(crops[key]) if view.flip else crops[key])
+        stacked = ops.stack(outputs, axis=1)  # (batch, V, T, h, w, C)
+        flat = ops.reshape(stacked, (-1, *stacked.shape[2:]))
+        return flat if rank == 5 else flat[:, 0]
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] * len(self.views)
+        return (batch, *input_shape[1:-3], *self.crop_size, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "views": [view.to_dict() for view in self.views]}
+
+
+@keras.saving.register_keras_serializable(package="keras_video_zoo")
+class AverageViews(keras.layers.Layer):
+    """Averages clip-major ``(batch * views, ...)`` scores over the views: ``(batch, ...)``.
+
+    Example:
+    >>> import numpy as np
+    >>> AverageViews(2)(np.array([[0.0], [1.0], [2.0], [4.0]], "float32")).numpy().ravel().tolist()
+    [0.5, 3.0]
+    """
+
+    def __init__(self, views: int, **kwargs):
+        super().__init__(**kwargs)
+        if views < 1:
+            raise ValueError(f"views must be >= 1; got {views}.")
+        self.views = int(views)
+
+    def call(self, inputs):
+        return ops.mean(ops.reshape(inputs, (-1, self.views, *inputs.shape[1:])), axis=1)
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.views
+        return (batch, *input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "views": self.views}
+
+
+def _model_clip_shape(model: keras.Model) -> tuple:
+    if len(model.inputs) != 1:
+        raise ValueError(
+            f"{model.name} has {len(model.inputs)} inputs; wrap each stream separately "
+            "(e.g. the spatial and temporal models of a two-stream network)."
+        )
+    shape = tuple(model.inputs[0].shape[1:])
+    if len(shape) != 4 or shape[1] is None or shape[2] is None:
+        raise ValueError(f"{model.name}: expected a (T, H, W, C) clip input of fixed H, W; got {shape}.")
+    return shape
+
+
+def _default_resize(crop: tuple[int, int], resize):
+    if resize == "auto":  # the paper's 200/170 margin, at any crop size
+        return tuple(round(side * 200 / 170) for side in crop)
+    return resize
+
+
+def with_augmentation(
+    model: keras.Model,
+    *,
+    resize: int | Sequence[int] | str | None = "auto",
+    centre_square: bool = True,
+    flip: bool = True,
+    flow: str | None = None,
+    seed: int | None = None,
+) -> keras.Model:
+    """A model taking uint8 clips of any frame size whose first layer augments them.
+
+    The crop size is ``model``'s input size (178 for multires models: their
+    fovea/context views come after). In ``fit`` the clips are randomly cropped and
+    flipped; in ``predict``/``evaluate`` centre-cropped. The weights are
+    ``model``'s own (shared, not copied), so training the wrapper trains ``model``.
+
+    Args:
+        model: a single-input clip model, e.g. ``create_model("slow_fusion_tiny")``.
+        resize: size of the resized centre square; ``"auto"`` keeps the paper's
+            200/170 ratio to the crop (75 for 64, 209 for 178), ``None`` no resize.
+        centre_square, flip, flow, seed: as in :class:`ClipAugmentation`.
+
+    Example:
+    >>> import numpy as np
+    >>> from keras_video_zoo import create_model
+    >>> model = with_augmentation(create_model("slow_fusion_tiny"), seed=0)
+    >>> model.predict(np.zeros((2, 10, 72, 96, 3), "uint8"), verbose=0).shape
+    (2, 10)
+    """
+    frames, height, width, channels = _model_clip_shape(model)
+    augment = ClipAugmentation(
+        (height, width),
+        _default_resize((height, width), resize),
+        centre_square=centre_square,
+        flip=flip,
+        flow=flow,
+        seed=seed,
+        name="clip_augmentation",
+    )
+    clips = keras.Input((frames, None, None, channels), dtype="uint8", name=model.inputs[0].name)
+    return keras.Model(clips, model(augment(clips)), name=f"{model.name}_augmented")
+
+
+def with_views(
+    model: keras.Model,
+    views: Sequence[CropView | dict],
+    *,
+    resize: int | Sequence[int] | str | None = "auto",
+    centre_square: bool = True,
+    flow: str | None = None,
+) -> keras.Model:
+    """A model scoring each uint8 clip as the average of ``model``'s scores over ``views``.
+
+    Use a protocol's views (e.g. ``KarpathyProtocol().views``); average the
+    per-clip scores by video for the video-level prediction.
+
+    Example:
+    >>> import numpy as np
+    >>> from keras_video_zoo import create_model
+    >>> from keras_video_zoo.data.sampling import KARPATHY_VIEWS
+    >>> model = with_views(create_model("single_frame_tiny"), KARPATHY_VIEWS)
+    >>> scores = model.predict(np.zeros((3, 1, 72, 96, 3), "uint8"), verbose=0)
+    >>> scores.shape, bool(np.allclose(scores.sum(axis=1), 1, atol=1e-5))
+    ((3, 10), True)
+    """
+    frames, height, width, channels = _model_clip_shape(model)
+    layer = ClipViews(
+        views, (height, width), _default_resize((height, width), resize), centre_square, flow, name="clip_views"
+    )
+    clips = keras.Input((frames, None, None, channels), dtype="uint8", name=model.inputs[0].name)
+    average = AverageViews(len(layer.views), name="average_views")
+    scores = keras.tree.map_structure(average, model(layer(clips)))
+    return keras.Model(clips, scores, name=f"{model.name}_views")

@@ -1,0 +1,79 @@
+"""Flow packed into TFRecord shards beside the RGB frames."""
+
+import numpy as np
+import pytest
+
+from keras_video_zoo.cli import main
+from keras_video_zoo.data.records import VideoDataset, VideoRecord
+from keras_video_zoo.data.shards import write_shards
+from keras_video_zoo.flow.dataset_extraction import extract_dataset_flow
+from keras_video_zoo.flow.pipelines import ShortFlowVideoWarning
+from keras_video_zoo.flow.shards import (
+    decode_flow_fields,
+    paired_shard_dataset,
+    shard_flow_training_dataset,
+    write_flow_shards,
+)
+from keras_video_zoo.flow.storage import FlowFolder
+from tests.flow.test_flow_command import write_video
+
+
+def test_flow_shards_pair_with_rgb_shards_and_decode_like_the_folders(tmp_path):
+    paths = {f"v{i}": tmp_path / "videos" / f"v{i}.avi" for i in range(3)}
+    for i, path in enumerate(paths.values()):
+        write_video(path, frames=5 + i)
+    data = VideoDataset([VideoRecord(str(p), (i % 2,), name) for i, (name, p) in enumerate(paths.items())], ["a", "b"])
+    write_shards(data, tmp_path / "shards", short_side=32, videos_per_shard=2, progress=False)
+    with pytest.raises(ValueError, match="missing or incomplete; run write_flow_shards"):
+        paired_shard_dataset(tmp_path / "shards")
+
+    flow_command = ["flow", str(tmp_path / "videos"), str(tmp_path / "flow"), "--backward", "--no-progress"]
+    assert main([*flow_command, "--shards", str(tmp_path / "shards")]) == 0  # extracts, then packs 2 flow shards
+    assert write_flow_shards(tmp_path / "shards", tmp_path / "flow", progress=False) == 0  # resumed: all complete
+
+    seen = []
+    for video, flow in paired_shard_dataset(tmp_path / "shards"):
+        video_id = flow["video_id"].numpy().decode()
+        seen.append(video_id)
+        folder = FlowFolder(tmp_path / "flow" / video_id)
+        assert int(flow["frame_count"]) == len(video["frames"]) == folder.manifest.frame_count
+        for direction in ("forward", "backward"):
+            decoded = decode_flow_fields(flow, list(range(folder.field_count)), direction).numpy()
+            # the same JPEG bytes; TF's and OpenCV's decoders may differ by one level (0.16 px at B=20)
+            assert np.abs(decoded - folder.read_pixels(direction=direction)).max() <= 40 / 255 + 1e-5
+    assert seen == ["v0", "v1", "v2"]
+
+
+def test_videos_without_flow_are_refused(tmp_path):
+    path = tmp_path / "v0.avi"
+    write_video(path)
+    data = VideoDataset([VideoRecord(str(path), (0,), "v0")], ["a"])
+    write_shards(data, tmp_path / "shards", short_side=32, progress=False)
+    with pytest.raises(ValueError, match="1 videos of .* have no flow folder .* \\['v0'\\]. Extract their flow"):
+        write_flow_shards(tmp_path / "shards", tmp_path / "flow", progress=False)
+
+
+def test_training_stacks_from_flow_shards(tmp_path):
+    paths = {f"v{i}": tmp_path / "videos" / f"v{i}.avi" for i in range(3)}
+    for i, path in enumerate(paths.values()):
+        write_video(path, frames=5 + i)  # 4, 5 and 6 fields
+    data = VideoDataset([VideoRecord(str(p), (i % 2,), name) for i, (name, p) in enumerate(paths.items())], ["a", "b"])
+    extract_dataset_flow(data, tmp_path / "flow", progress=False)
+    write_shards(data, tmp_path / "shards", short_side=32, videos_per_shard=2, progress=False)
+    write_flow_shards(tmp_path / "shards", tmp_path / "flow", progress=False)
+
+    stacks = shard_flow_training_dataset(tmp_path / "shards", fields=4, crop_size=(64, 80), flip=False, batch_size=3)
+    flow, labels = next(iter(stacks))
+    assert flow.shape == (3, 4, 64, 80, 2) and flow.dtype.name == "uint8"
+    by_label = {}
+    for stack, label in zip(flow.numpy(), labels.numpy(), strict=True):
+        by_label.setdefault(int(label), []).append(stack)
+    assert sorted(len(v) for v in by_label.values()) == [1, 2]  # v0, v2 are class 0; v1 class 1
+    v0 = FlowFolder(tmp_path / "flow" / "v0").read()  # 4 fields: its only stack of 4
+    assert min(np.abs(s.astype(int) - v0).max() for s in by_label[0]) <= 1
+
+    with pytest.raises(ValueError, match="1 of 3 videos are shorter than the 6 frames .*v0"):
+        shard_flow_training_dataset(tmp_path / "shards", fields=5, crop_size=32)
+    with pytest.warns(ShortFlowVideoWarning, match="Left out 1 videos"):
+        stacks = shard_flow_training_dataset(tmp_path / "shards", fields=5, crop_size=32, short_videos="skip")
+    assert sum(len(labels) for _, labels in stacks) == 2

@@ -1,0 +1,213 @@
+"""On-device clip augmentation and views: one crop and flip per clip, exact geometry, flow conventions."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_video_zoo import create_model
+from keras_video_zoo.data.sampling import KARPATHY_VIEWS, TEN_CROPS, CropView
+from keras_video_zoo.layers.clip_augmentation import (
+    AverageViews,
+    ClipAugmentation,
+    ClipViews,
+    with_augmentation,
+    with_views,
+)
+
+HEIGHT, WIDTH, CROP = 20, 24, (12, 14)
+
+
+def coded_clips(batch: int, frames: int = 4, channels: int = 3) -> np.ndarray:
+    """Every pixel says where it came from: 100 row + col, + 10,000 per frame, + 100,000 per channel."""
+    rows, cols = np.meshgrid(np.arange(HEIGHT), np.arange(WIDTH), indexing="ij")
+    pattern = (100 * rows + cols).astype(np.float32)
+    clip = pattern[None, :, :, None] + 10_000 * np.arange(frames)[:, None, None, None]
+    clip = clip + 100_000 * np.arange(channels)[None, None, None, :]
+    return np.broadcast_to(clip, (batch, *clip.shape)).astype(np.float32)
+
+
+def crop_of(clip: np.ndarray, top: int, left: int, flip: bool) -> np.ndarray:
+    crop = clip[:, top : top + CROP[0], left : left + CROP[1]]
+    return crop[:, :, ::-1] if flip else crop
+
+
+def decode_view(view: np.ndarray) -> tuple[int, int, bool]:
+    """(top, left, flipped) of a crop of coded_clips, read from its corner pixels."""
+    first, second = int(view[0, 0, 0, 0]), int(view[0, 0, 1, 0])
+    flipped = second < first
+    left = first % 100 - (CROP[1] - 1 if flipped else 0)
+    return first // 100, left, flipped
+
+
+def test_training_applies_one_crop_and_flip_to_every_frame_and_changes_nothing_else():
+    clips = coded_clips(64)
+    layer = ClipAugmentation(CROP, resize=None, centre_square=False, seed=1)
+    out = keras.ops.convert_to_numpy(layer(clips, training=True))
+    assert out.shape == (64, 4, *CROP, 3)
+    geometry = []
+    for b in range(64):
+        top, left, flipped = decode_view(out[b])
+        # the whole clip, every frame and channel, is exactly that crop (mirrored or not) of the input
+        np.testing.assert_array_equal(out[b], crop_of(clips[b], top, left, flipped))
+        geometry.append((top, left, flipped))
+    flips = sum(flipped for *_, flipped in geometry)
+    assert 16 <= flips <= 48  # p = 0.5, independent per clip
+    assert len({(top, left) for top, left, _ in geometry}) > 20  # positions vary across clips
+    assert {top for top, _, _ in geometry} <= set(range(HEIGHT - CROP[0] + 1))
+    assert {left for _, left, _ in geometry} <= set(range(WIDTH - CROP[1] + 1))
+
+
+def test_training_is_reproducible_with_a_seed():
+    clips = coded_clips(8)
+    first = ClipAugmentation(CROP, resize=None, centre_square=False, seed=3)(clips, training=True)
+    again = ClipAugmentation(CROP, resize=None, centre_square=False, seed=3)(clips, training=True)
+    other = ClipAugmentation(CROP, resize=None, centre_square=False, seed=4)(clips, training=True)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_without_flip_nothing_is_mirrored():
+    out = ClipAugmentation(CROP, resize=None, centre_square=False, flip=False, seed=0)(coded_clips(32), training=True)
+    assert not any(decode_view(view)[2] for view in keras.ops.convert_to_numpy(out))
+
+
+def test_inference_is_the_centre_crop_of_the_resized_centre_square(rng):
+    clips = rng.integers(0, 256, (2, 3, 30, 40, 3), dtype=np.uint8)
+    out = ClipAugmentation(crop_size=20, resize=24)(clips)
+    square = tf.cast(clips[:, :, :, 5:35].reshape(6, 30, 30, 3), tf.float32)
+    expected = tf.image.resize(square, (24, 24), method="bilinear").numpy()[:, 2:22, 2:22].reshape(2, 3, 20, 20, 3)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), expected, atol=1e-3)
+    frames_out = ClipAugmentation(crop_size=20, resize=24)(clips[:, 0])  # (batch, H, W, C) frames work too
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(frames_out), expected[:, 0], atol=1e-3)
+
+
+def test_ten_crop_views_have_the_right_geometry():
+    clips = coded_clips(2)
+    out = keras.ops.convert_to_numpy(ClipViews(TEN_CROPS, CROP, resize=None, centre_square=False)(clips))
+    assert out.shape == (20, 4, *CROP, 3)
+    free_y, free_x = HEIGHT - CROP[0], WIDTH - CROP[1]
+    for b in range(2):
+        for v, view in enumerate(TEN_CROPS):
+            top, left = round(view.y * free_y), round(view.x * free_x)
+            np.testing.assert_array_equal(out[b * 10 + v], crop_of(clips[b], top, left, view.flip))
+
+
+def test_views_reuse_the_augmentation_geometry_of_a_centre_crop(rng):
+    clips = rng.integers(0, 256, (3, 2, 36, 48, 3), dtype=np.uint8)
+    centre = ClipAugmentation(crop_size=28, resize=32)(clips)
+    views = ClipViews([CropView(), CropView(flip=True)], crop_size=28, resize=32)(clips)
+    views = keras.ops.convert_to_numpy(views).reshape(3, 2, 2, 28, 28, 3)
+    np.testing.assert_array_equal(views[:, 0], keras.ops.convert_to_numpy(centre))
+    np.testing.assert_array_equal(views[:, 1], views[:, 0, :, :, ::-1])
+
+
+def flow_views(flow: np.ndarray, mode: str, **kwargs) -> np.ndarray:
+    layer = ClipViews([CropView(), CropView(flip=True)], flow=mode, **kwargs)
+    return keras.ops.convert_to_numpy(layer(flow)).reshape(len(flow), 2, *layer.compute_output_shape(flow.shape)[1:])
+
+
+def test_flipping_float_flow_negates_x_only(rng):
+    flow = rng.normal(size=(2, 3, HEIGHT, WIDTH, 2)).astype(np.float32)
+    views = flow_views(flow, "float", crop_size=CROP, resize=None, centre_square=False)
+    plain, flipped = views[:, 0], views[:, 1]
+    np.testing.assert_array_equal(flipped[..., 0], -plain[..., ::-1, 0])
+    np.testing.assert_array_equal(flipped[..., 1], plain[..., ::-1, 1])
+
+
+def test_flipping_uint8_flow_is_the_exact_negation_of_the_decoded_value():
+    bound = 20.0
+    q = np.arange(256, dtype=np.uint8).reshape(1, 1, 16, 16, 1)
+    flow = np.concatenate([q, q], axis=-1)
+    views = flow_views(flow, "uint8", crop_size=16, resize=None, centre_square=False)
+
+    def decode(values):
+        return values * 2 * bound / 255 - bound
+
+    plain, flipped = views[:, 0], views[:, 1]
+    np.testing.assert_allclose(decode(flipped[..., 0]), -decode(plain[..., ::-1, 0]), atol=1e-4)
+    np.testing.assert_array_equal(flipped[..., 0], 255 - plain[..., ::-1, 0])
+    np.testing.assert_array_equal(flipped[..., 1], plain[..., ::-1, 1])  # y is only mirrored
+
+
+def test_training_flips_of_flow_negate_x_of_the_flipped_clips_only():
+    clips = coded_clips(32, channels=2)
+    out = keras.ops.convert_to_numpy(
+        ClipAugmentation(CROP, resize=None, centre_square=False, flow="float", seed=2)(clips, training=True)
+    )
+    for b in range(32):
+        top, left, flipped = decode_view(np.abs(out[b]))
+        expected = crop_of(clips[b], top, left, flipped).copy()
+        if flipped:
+            expected[..., 0] *= -1
+        np.testing.assert_array_equal(out[b], expected)
+
+
+@pytest.mark.parametrize("mode", ["float", "uint8"])
+def test_resizing_flow_scales_the_displacements(mode):
+    bound, vx, vy = 20.0, 4.0, -2.0
+    field = np.stack([np.full((40, 40), vx), np.full((40, 40), vy)], axis=-1)
+    if mode == "uint8":
+        field = (field + bound) * 255 / (2 * bound)  # unrounded q, so the check is exact
+    out = ClipAugmentation(crop_size=16, resize=20, flow=mode)(field[None, None].astype(np.float32))
+    out = keras.ops.convert_to_numpy(out)
+    if mode == "uint8":
+        out = out * 2 * bound / 255 - bound
+    np.testing.assert_allclose(out[..., 0], vx / 2, atol=1e-4)
+    np.testing.assert_allclose(out[..., 1], vy / 2, atol=1e-4)
+
+
+def test_bad_arguments_give_clear_errors():
+    with pytest.raises(ValueError, match="does not fit in frames resized to"):
+        ClipAugmentation(crop_size=170, resize=160)
+    with pytest.raises(ValueError, match="flow must be one of"):
+        ClipAugmentation(flow="int8")
+    with pytest.raises(ValueError, match="expects 2 channels"):
+        ClipAugmentation(crop_size=8, resize=None, flow="float")(np.zeros((1, 2, 10, 10, 3), "float32"))
+    with pytest.raises(ValueError, match="rank 3"):
+        ClipAugmentation(crop_size=8, resize=None)(np.zeros((10, 10, 3), "float32"))
+    with pytest.raises(ValueError, match="has 2 inputs"):
+        with_augmentation(create_model("two_stream_tiny"))
+
+
+@pytest.mark.parametrize("layer_class", [ClipAugmentation, ClipViews])
+def test_layers_round_trip_through_their_config(layer_class, rng):
+    extra = {"views": KARPATHY_VIEWS} if layer_class is ClipViews else {"seed": 5}
+    layer = layer_class(crop_size=(16, 18), resize=(20, 22), flow="uint8", **extra)
+    rebuilt = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert rebuilt.get_config() == layer.get_config()
+    flow = rng.integers(0, 256, (2, 2, 24, 30, 2), dtype=np.uint8)
+    np.testing.assert_array_equal(layer(flow), rebuilt(flow))
+
+
+def test_with_augmentation_shares_weights_and_crops_the_centre_in_inference(rng):
+    model = create_model("slow_fusion_tiny", num_classes=4)
+    wrapped = with_augmentation(model, seed=0)
+    assert wrapped.layers[1].name == "clip_augmentation" and wrapped.inputs[0].dtype == "uint8"
+    assert {id(w) for w in wrapped.weights} == {id(w) for w in model.weights}
+    clips = rng.integers(0, 256, (2, 10, 72, 96, 3), dtype=np.uint8)
+    expected = model.predict(ClipAugmentation(64, 75)(clips), verbose=0)  # "auto" resize: round(64 * 200 / 170)
+    np.testing.assert_allclose(wrapped.predict(clips, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    wrapped.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    wrapped.fit(clips, np.array([0, 3]), epochs=1, verbose=0)
+    assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.trainable_weights, strict=True))
+
+
+def test_with_augmentation_feeds_multires_models_their_full_frame(rng):
+    model = create_model("single_frame_multires_tiny")
+    wrapped = with_augmentation(model)
+    augment = wrapped.get_layer("clip_augmentation")
+    assert augment.crop_size == (64, 64) and augment.resize == (75, 75)  # then fovea 32 + context 32 inside
+    assert wrapped.predict(rng.integers(0, 256, (2, 1, 90, 120, 3), dtype=np.uint8), verbose=0).shape == (2, 10)
+
+
+def test_with_views_averages_the_scores_of_the_views(rng):
+    model = create_model("single_frame_tiny")
+    views = with_views(model, KARPATHY_VIEWS)
+    clips = rng.integers(0, 256, (2, 1, 72, 96, 3), dtype=np.uint8)
+    crops = ClipViews(KARPATHY_VIEWS, 64, 75)(clips)
+    expected = model.predict(crops, verbose=0).reshape(2, 4, -1).mean(axis=1)
+    np.testing.assert_allclose(views.predict(clips, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    assert AverageViews(4).compute_output_shape((8, 10)) == (2, 10)
