@@ -16,7 +16,7 @@ from collections.abc import Sequence
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
 
 # Subcommand modules under keras_video_zoo.commands, in the order `kvz --help` lists them.
-COMMANDS = ("models", "demo", "push", "pull", "flow", "prepare")
+COMMANDS = ("models", "demo", "push", "pull", "flow", "prepare", "train", "finetune", "evaluate", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:

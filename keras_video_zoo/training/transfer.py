@@ -50,6 +50,9 @@ def head_classes(model: keras.Model) -> int | dict[str, int]:
     7
     """
     names = head_layer_names(model)
+    if not names and model.layers and isinstance(model.layers[-1], keras.Model):
+        # A wrapper such as with_augmentation's: the head is its inner model's.
+        return head_classes(model.layers[-1])
     if not names:
         raise ValueError(
             f"Model {model.name!r} has no classifier layer named 'predictions' (built with include_top=False?)."

@@ -1,0 +1,98 @@
+"""``kvz evaluate``: video-level evaluation of a saved model on a dataset, with a report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+
+PROTOCOLS = ("karpathy", "two_stream", "uniform:K")
+
+
+def make_protocol(text: str, frames: int, clips: int | None = None):
+    """The protocol named ``text`` (``karpathy``, ``two_stream`` or ``uniform:K``) for ``frames``-frame clips.
+
+    Example:
+    >>> protocol = make_protocol("uniform:3", frames=10)
+    >>> protocol.clips, protocol.frames, len(protocol.views)
+    (3, 10, 1)
+    >>> make_protocol("karpathy", frames=1, clips=2).passes_per_video
+    8
+    """
+    from keras_video_zoo.data.sampling import KarpathyProtocol, TwoStreamProtocol, UniformClipsProtocol
+
+    name, _, count = text.partition(":")
+    options = {"frames": frames} | ({"clips": clips} if clips is not None else {})
+    if name == "uniform" and count.isdigit() and int(count) > 0 and clips is None:
+        return UniformClipsProtocol(clips=int(count), frames=frames)
+    if name in ("karpathy", "two_stream") and not count:
+        return (KarpathyProtocol if name == "karpathy" else TwoStreamProtocol)(**options)
+    raise ValueError(
+        f"unknown protocol {text!r}; use karpathy, two_stream or uniform:K (K clips per video, then no --clips)."
+    )
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="evaluate a saved model on a dataset (multi-view, video level)",
+        description="Score every video with a protocol's clips x views, average per video, and write "
+        "OUT/results.json, OUT/results.md and plots (confusion matrix, per-class AP).",
+    )
+    add_dataset_arguments(parser, layout="ucf101", subset="test")
+    parser.add_argument("--model-path", required=True, help="a saved .keras model (e.g. RUN_DIR/model.keras)")
+    parser.add_argument(
+        "--protocol",
+        default="karpathy",
+        help="karpathy (20 random clips x 4 views), two_stream (25 clips x 10 crops) or uniform:K (K clips, centre)",
+    )
+    parser.add_argument("--clips", type=int, help="clips per video instead of the protocol's (karpathy, two_stream)")
+    parser.add_argument("--batch-size", type=int, default=32, help="clips per batch (default 32)")
+    parser.add_argument("--out", required=True, help="report folder")
+    parser.add_argument("--title", default="Evaluation", help="report title")
+    parser.add_argument("--no-plots", action="store_true", help="no PNG plots")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def load_saved_model(path: str):
+    """A saved ``.keras`` model; ``ValueError`` naming the path when it is missing or not a model."""
+    import keras
+
+    if not Path(path).is_file():
+        raise ValueError(f"--model-path {path} does not exist (train one with kvz train).")
+    try:
+        return keras.saving.load_model(path)
+    except (OSError, ValueError, TypeError) as error:
+        raise ValueError(f"--model-path {path} is not a loadable Keras model: {error}") from error
+
+
+def run(args: argparse.Namespace) -> int:
+    from keras_video_zoo.data.pipelines import evaluation_dataset
+    from keras_video_zoo.evaluation.reports import results_markdown, write_report
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_video_scores, predict_clip_scores
+    from keras_video_zoo.layers.clip_augmentation import with_views
+
+    try:
+        dataset = dataset_from_arguments(args)
+        model = load_saved_model(args.model_path)
+        protocol = make_protocol(args.protocol, model.input_shape[1], args.clips)
+        scorer = with_views(model, protocol.views)
+        batches = evaluation_dataset(dataset, protocol, batch_size=args.batch_size)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"kvz evaluate: {error}", file=sys.stderr)
+        return 2
+    try:
+        scores, videos = predict_clip_scores(scorer, batches, progress=not args.no_progress)
+        results = evaluate_video_scores(scores, videos, dataset, protocol=protocol)
+    except ValueError as error:  # no readable video, or a head that does not match the classes
+        print(f"kvz evaluate: {error}", file=sys.stderr)
+        return 1
+    results["model_path"] = str(args.model_path)
+    results["dataset"] = dataset.name
+    written = write_report(results, args.out, title=args.title, plots=not args.no_plots)
+    print(results_markdown(results, title=args.title, per_class=False))
+    print(f"kvz evaluate: report in {written['markdown']}", file=sys.stderr)
+    return 0
