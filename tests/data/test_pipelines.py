@@ -1,10 +1,7 @@
 """tf.data pipelines from encoded videos: clips, labels, determinism, skipped videos, evaluation protocols."""
 
-import tempfile
 import warnings
-from pathlib import Path
 
-import cv2
 import keras
 import numpy as np
 import pytest
@@ -13,45 +10,9 @@ from keras_video_zoo import create_model
 from keras_video_zoo.data.pipelines import evaluation_dataset, fit_frames, read_clips, training_dataset
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.sampling import KarpathyProtocol, TrainingClips, UniformClipsProtocol
-from keras_video_zoo.data.video_io import SkippedVideos, UnreadableVideoWarning, count_frames, read_frames
+from keras_video_zoo.data.video_io import SkippedVideos, UnreadableVideoWarning, count_frames
 from keras_video_zoo.layers.clip_augmentation import with_augmentation
-
-FRAME_STEP = 6  # the top half of frame i is grey level 20 + 6 i; the bottom half says which video it is
-
-
-def write_video(path, frames: int, video: int = 0, size=(32, 40), noise: bool = False) -> str:
-    """A grey test video; ``noise`` fills the bottom half with noise (a file big enough to truncate)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"XVID"), 25, (size[1], size[0]))
-    rng = np.random.default_rng(video)
-    for index in range(frames):
-        frame = np.full((*size, 3), 20 + FRAME_STEP * index, np.uint8)  # 20: clear of the clipped darks
-        half = size[0] // 2
-        frame[half:] = rng.integers(0, 256, (size[0] - half, *size[1:], 3)) if noise else 30 * video
-        writer.write(frame)
-    writer.release()
-    return str(path)
-
-
-def _grey_levels(frames: int = 36) -> np.ndarray:
-    """What the codec makes of each frame's grey level (it shifts them a little), measured once."""
-    with tempfile.TemporaryDirectory() as folder:
-        frames_read = read_frames(write_video(Path(folder) / "reference.avi", frames))
-    return frames_read[:, : frames_read.shape[1] // 2].mean(axis=(1, 2, 3))
-
-
-GREY_LEVELS = _grey_levels()
-
-
-def frame_numbers(clips: np.ndarray) -> np.ndarray:
-    """Frame index of every frame of ``(..., T, H, W, 3)`` clips: the nearest decoded grey level."""
-    half = clips.shape[-3] // 2
-    means = clips[..., :half, :, :].mean(axis=(-3, -2, -1))
-    return np.abs(means[..., None] - GREY_LEVELS).argmin(axis=-1)
-
-
-def video_numbers(clips: np.ndarray) -> np.ndarray:
-    half = clips.shape[-3] // 2
-    return np.round(clips[..., half + 2 :, :, :].mean(axis=(-4, -3, -2, -1)) / 30).astype(int)
+from tests.data.frame_coded_videos import frame_numbers, video_numbers, write_video
 
 
 @pytest.fixture
