@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,7 @@ import pytest
 
 from keras_video_zoo import list_models
 from keras_video_zoo.cli import main
+from keras_video_zoo.weights import list_weights
 
 
 def test_models_lists_matching_models_with_sizes(capsys):
@@ -52,7 +54,38 @@ def test_installed_entry_point_runs():
 
 
 @pytest.mark.slow
-def test_demo_builds_and_runs_every_model(capsys):
-    assert main(["demo"]) == 0
-    count = len(list_models())
-    assert f"{count} of {count} models built and classified generated inputs." in capsys.readouterr().out
+def test_models_forward_builds_and_runs_every_model(capsys):
+    assert main(["models", "--forward"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| {name} |" in out for name in list_models()) and "FAILED" not in out
+
+
+@pytest.mark.slow
+def test_demo_evaluates_finetunes_predicts_and_writes_a_report(tmp_path, capsys):
+    out = tmp_path / "report"
+    argv = ["demo", "--out", str(out), "--data-dir", str(tmp_path / "data"), "--clips", "1", "--epochs", "1"]
+    assert main([*argv, "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.rstrip().endswith(f"kvz demo: report in {(out / 'report.md').resolve()}")
+    results = json.loads((out / "results.json").read_text())
+    evaluated = [row["model"] for row in results["bundled"]]
+    assert evaluated[:-1] == list_weights() and evaluated[-1].startswith("two-stream")
+    assert all(0 <= row["video hit@1"] <= 1 for row in results["bundled"])
+    assert results["finetuned_top3"]["num_classes"] == 5 and results["finetuned_top3"]["num_videos"] == 20
+    for picture in ("accuracy", "finetune_curves", "confusion_matrix", "predictions_top5"):
+        assert (out / f"{picture}.png").stat().st_size > 1000
+    report = (out / "report.md").read_text()
+    assert "slow_fusion_tiny.synthetic" in report and "(true: " in report
+
+
+@pytest.mark.parametrize(("extra", "message"), [(["--clips", "0"], "--clips and --epochs must be at least 1")])
+def test_demo_bad_usage_exits_2(tmp_path, capsys, extra, message):
+    assert main(["demo", "--out", str(tmp_path), *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_demo_without_bundled_weights_says_what_to_do(tmp_path, capsys, monkeypatch):
+    (tmp_path / "index.json").write_text('{"format": "keras_video_zoo.weights_index", "version": 1, "weights": []}')
+    monkeypatch.setenv("KVZ_WEIGHTS_DIR", str(tmp_path))
+    assert main(["demo", "--out", str(tmp_path / "report")]) == 2
+    assert "slow_fusion_tiny.synthetic is not registered" in capsys.readouterr().err

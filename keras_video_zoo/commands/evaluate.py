@@ -70,23 +70,20 @@ def load_saved_model(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_video_zoo.data.pipelines import evaluation_dataset
     from keras_video_zoo.evaluation.reports import results_markdown, write_report
-    from keras_video_zoo.evaluation.video_evaluation import evaluate_video_scores, predict_clip_scores
-    from keras_video_zoo.layers.clip_augmentation import with_views
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos
 
     try:
         dataset = dataset_from_arguments(args)
         model = load_saved_model(args.model_path)
         protocol = make_protocol(args.protocol, model.input_shape[1], args.clips)
-        scorer = with_views(model, protocol.views)
-        batches = evaluation_dataset(dataset, protocol, batch_size=args.batch_size)
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 2
     try:
-        scores, videos = predict_clip_scores(scorer, batches, progress=not args.no_progress)
-        results = evaluate_video_scores(scores, videos, dataset, protocol=protocol)
+        results = evaluate_on_videos(
+            model, dataset, protocol, batch_size=args.batch_size, progress=not args.no_progress
+        )
     except ValueError as error:  # no readable video, or a head that does not match the classes
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 1

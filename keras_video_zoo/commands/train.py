@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -84,11 +83,8 @@ def build_model(args: argparse.Namespace, num_classes: int):
 def run(args: argparse.Namespace) -> int:
     import keras
 
-    from keras_video_zoo.data.pipelines import training_dataset
-    from keras_video_zoo.data.sampling import TrainingClips
-    from keras_video_zoo.layers.clip_augmentation import with_augmentation
-    from keras_video_zoo.training.fit import check_dataset_classes, default_loss_and_metrics, fit
     from keras_video_zoo.training.transfer import trainable_report
+    from keras_video_zoo.training.video_training import train_on_videos
 
     name = f"kvz {args.command_name}"
     run_dir = Path(args.run_dir)
@@ -104,40 +100,26 @@ def run(args: argparse.Namespace) -> int:
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
         model = build_model(args, dataset.num_classes)
-        check_dataset_classes(model, dataset)
-        sampler = TrainingClips(
-            frames=args.frames or model.input_shape[1], stride=args.frame_stride, clips_per_video=args.clips_per_video
-        )
-        # Repeated, so an epoch of steps_per_epoch batches never runs dry (e.g. when a video is unreadable).
-        train_data = training_dataset(dataset, sampler, batch_size=args.batch_size, seed=args.seed).repeat()
-        steps_per_epoch = math.ceil(len(dataset) * args.clips_per_video / args.batch_size)
-        validation_data = None
-        if validation is not None:
-            validation_data = training_dataset(validation, sampler, batch_size=args.batch_size, shuffle=False)
-        # The loss follows the inner model's head (the wrapper has no 'predictions' layer of its own).
-        loss, metrics = default_loss_and_metrics(model, train_data)
-        augmented = with_augmentation(model, seed=args.seed)
     except (ValueError, FileNotFoundError, KeyError) as error:
         print(f"{name}: {error}", file=sys.stderr)
         return 2
     print(trainable_report(model))
     try:
-        fit(
-            augmented,
-            train_data,
-            validation_data,
+        train_on_videos(
+            model,
+            dataset,
             run_dir=run_dir,
-            recipe=args.recipe,
             epochs=args.epochs,
-            steps_per_epoch=steps_per_epoch,
-            classes=dataset.class_names,  # logged in RUN_DIR/run.json, where kvz predict finds the class names
-            dataset_size=len(dataset),
+            recipe=args.recipe,
             batch_size=args.batch_size,
-            loss=loss,
-            metrics=metrics,
+            frames=args.frames,
+            frame_stride=args.frame_stride,
+            clips_per_video=args.clips_per_video,
+            validation=validation,
+            seed=args.seed,
             verbose=0 if args.no_progress else "auto",
         )
-    except ValueError as error:  # fit checks the recipe and its epochs before any step
+    except ValueError as error:  # classes against the head, the recipe and its epochs: all checked before any step
         print(f"{name}: {error}", file=sys.stderr)
         return 2
     model.save(final)

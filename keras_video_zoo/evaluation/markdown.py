@@ -31,4 +31,5 @@ def replace_marked_section(path: str | Path, markers: tuple[str, str], section: 
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
         raise SystemExit(f"{path.name} has no {start} ... {end} section to update.")
+    section = section if section.endswith("\n") else section + "\n"  # the end marker keeps its own line
     path.write_text(pattern.sub(lambda _: f"{start}\n{section}{end}", text))

@@ -84,7 +84,8 @@ def read_training_log(csv_path: str | os.PathLike) -> dict[str, list[float]]:
         raise ValueError(f"Cannot read the training log {os.fspath(csv_path)!r}: {error}") from None
     if not rows:
         raise ValueError(f"The training log {os.fspath(csv_path)!r} has no epochs yet.")
-    return {key: [float(row[key]) if row[key] not in ("", None) else np.nan for row in rows] for key in rows[0]}
+    # CSVLogger writes "NA" for a value an epoch did not log (e.g. no validation that epoch).
+    return {key: [float(row[key]) if row[key] not in ("", "NA", None) else np.nan for row in rows] for key in rows[0]}
 
 
 def plot_training_curves(csv_path: str | os.PathLike, path: str | os.PathLike) -> Path:

@@ -32,6 +32,17 @@ def _labels_by_video(video_labels) -> dict[str, tuple[int, ...]]:
     return {record.video_id: tuple(record.labels) for record in video_labels}
 
 
+def _group_hit_at_1(video_scores, labels, class_names, groups) -> dict[str, float | None]:
+    """Video hit@1 over the videos whose (first) label is in each group; None for a group with no video."""
+    index = {name: i for i, name in enumerate(class_names)}
+    hits = {}
+    for group, names in groups.items():
+        members = {index[name] for name in names if name in index}
+        rows = [i for i, label in enumerate(labels) if label and label[0] in members]
+        hits[group] = metrics.hit_at_k(video_scores[rows], [labels[i] for i in rows], 1) if rows else None
+    return hits
+
+
 def predict_clip_scores(model, batches, *, progress: bool = True, total: int | None = None) -> tuple[np.ndarray, list]:
     """Runs ``model`` over ``(inputs, video key)`` batches; returns the scores and each row's key.
 
@@ -77,14 +88,15 @@ def evaluate_video_scores(
         video_labels: ``{video_id: label or labels}``, or a ``VideoDataset``
             (its class names are used when ``class_names`` is not given).
         class_names: the classes; default ``class_0 ...``.
-        groups: class groups for group mAP (e.g. UCF-101's five groups).
+        groups: class groups for group mAP and group video hit@1 (e.g. UCF-101's five groups,
+            or the synthetic sets' motion- and appearance-defined classes).
         protocol: the evaluation protocol (an object with ``to_dict()`` or a dict),
             saved with the results.
         top_k: the k of the video hit@k values.
 
     Returns:
         A dict with ``clip_hit@1``, ``video_hit@k``, ``mean_class_accuracy``, ``mAP``,
-        ``per_class_ap`` (class name -> AP or None), ``group_mAP``,
+        ``per_class_ap`` (class name -> AP or None), ``group_mAP``, ``group_video_hit@1``,
         ``confusion_matrix`` (single-label data), ``video_ids``, ``video_scores``
         ... (see the keys).
 
@@ -131,6 +143,7 @@ def evaluate_video_scores(
     }
     if groups is not None:
         results["group_mAP"] = metrics.group_mean_average_precision(per_class_ap, class_names, groups)
+        results["group_video_hit@1"] = _group_hit_at_1(video_scores, labels, class_names, groups)
     if all(len(label) == 1 for label in labels):
         truth = [label[0] for label in labels]
         predicted = video_scores.argmax(axis=1)
@@ -140,3 +153,103 @@ def evaluate_video_scores(
     results["video_scores"] = video_scores.tolist()
     results["protocol"] = _protocol_dict(protocol)
     return results
+
+
+def evaluate_on_videos(
+    model,
+    dataset,
+    protocol=None,
+    *,
+    batch_size: int = 32,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Every metric of an RGB clip model on ``dataset`` under a multi-view ``protocol``.
+
+    Each video is decoded once for the protocol's clips; the crops and flips run on the
+    device (``with_views``), the scores are averaged per video.
+
+    Args:
+        model: a one-input clip model (its input size sets the crops).
+        dataset: the test videos (a ``VideoDataset``).
+        protocol: e.g. ``KarpathyProtocol(frames=10)``; default the model's clip length,
+            Karpathy's 20 clips x 4 views.
+        batch_size: clips per batch.
+        groups: class groups for group mAP.
+        progress: show a progress bar.
+
+    Returns:
+        :func:`evaluate_video_scores`' dict.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_video_zoo import create_model
+    >>> from keras_video_zoo.data.layouts import ucf101
+    >>> from keras_video_zoo.data.sampling import UniformClipsProtocol
+    >>> from keras_video_zoo.data.synthetic_dataset import generate_dataset
+    >>> root = generate_dataset(tempfile.mkdtemp(), kind="target", videos_per_class=4, groups=4, frames=12)
+    >>> model = create_model("single_frame_tiny", num_classes=5)
+    >>> test = ucf101(root, subset="test")
+    >>> results = evaluate_on_videos(model, test, UniformClipsProtocol(2, frames=1), progress=False)
+    >>> results["num_videos"], results["num_views"]
+    (5, 10)
+    """
+    from keras_video_zoo.data.pipelines import evaluation_dataset
+    from keras_video_zoo.data.sampling import KarpathyProtocol
+    from keras_video_zoo.layers.clip_augmentation import with_views
+
+    protocol = protocol or KarpathyProtocol(frames=model.input_shape[1])
+    batches = evaluation_dataset(dataset, protocol, batch_size=batch_size)
+    scores, videos = predict_clip_scores(with_views(model, protocol.views), batches, progress=progress)
+    return evaluate_video_scores(scores, videos, dataset, groups=groups, protocol=protocol)
+
+
+def evaluate_on_flow(
+    model,
+    dataset,
+    flow_root,
+    protocol=None,
+    *,
+    mode: str = "forward",
+    batch_size: int = 50,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Every metric of a temporal stream on ``dataset``'s flow under the two-stream test protocol.
+
+    Args:
+        model: a temporal stream (``(batch, L, H, W, 2)`` uint8 flow).
+        dataset: the test videos.
+        flow_root: their flow folders (``kvz flow``).
+        protocol: a ``TwoStreamProtocol`` (its ``clips`` evenly spaced stacks x its views);
+            default 25 stacks x 10 crops.
+        mode: the stacking the model was trained with.
+        batch_size: stacks (views) per batch.
+        groups: class groups for group mAP.
+        progress: show a progress bar.
+
+    Returns:
+        :func:`evaluate_video_scores`' dict (its clip hit@1 counts every stack view).
+    """
+    import tensorflow as tf
+
+    from keras_video_zoo.data.sampling import TwoStreamProtocol
+    from keras_video_zoo.flow.pipelines import flow_test_dataset
+
+    fields = model.input_shape[1]  # the whole stack (bidirectional: L/2 forward + L/2 backward fields)
+    protocol = protocol or TwoStreamProtocol(frames=fields)
+    test = flow_test_dataset(
+        dataset,
+        flow_root,
+        fields=fields,
+        mode=mode,
+        samples=protocol.clips,
+        views=protocol.views,
+        crop_size=tuple(model.input_shape[2:4]),
+    )
+    # One row per (stack, view), each tagged with its video, batched across stacks.
+    rows = test.flat_map(
+        lambda views, label, video: tf.data.Dataset.from_tensor_slices((views, tf.fill([tf.shape(views)[0]], video)))
+    ).batch(batch_size)
+    scores, videos = predict_clip_scores(model, rows, progress=progress)
+    return evaluate_video_scores(scores, videos, dataset, groups=groups, protocol=protocol)

@@ -121,6 +121,12 @@ def classifier_head(
     return head(num_classes, "predictions")
 
 
+def check_pixel_scale(pixel_scale: float) -> None:
+    """``pixel_scale`` multiplies mean-subtracted pixels: a positive number."""
+    if not isinstance(pixel_scale, (int, float)) or not pixel_scale > 0:
+        raise ValueError(f"pixel_scale multiplies the mean-subtracted pixels and must be > 0; got {pixel_scale!r}.")
+
+
 def load_weights(model: keras.Model, weights: str | os.PathLike | None) -> keras.Model:
     """Loads ``weights`` into ``model`` (keras.applications' ``weights=`` argument).
 

@@ -37,6 +37,7 @@ def early_fusion(
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
     mean: float = PIXEL_MEAN,
+    pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Early fusion CNN: conv1 is 11x11x3xT over all T frames of the clip.
 

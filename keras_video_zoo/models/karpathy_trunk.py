@@ -21,6 +21,7 @@ from keras_video_zoo.models.common import (
     ClipShape,
     NumClasses,
     check_head_arguments,
+    check_pixel_scale,
     classifier_head,
     load_weights,
     scale_filters,
@@ -172,6 +173,7 @@ SHARED_ARGUMENTS = (
     "dropout",
     "fc_units",
     "mean",
+    "pixel_scale",
     "name",
 )
 
@@ -197,6 +199,7 @@ def build_karpathy_model(
     dropout: float,
     fc_units: int | Sequence[int],
     mean: float,
+    pixel_scale: float,
     name: str | None,
 ) -> keras.Model:
     """Assembles input, preprocessing, resolution streams, fusion and head.
@@ -212,6 +215,7 @@ def build_karpathy_model(
         resolution: "full", "multires", "fovea" or "context".
         shared_streams: multires only; fovea and context share weights.
         mean: subtracted from every input pixel inside the model.
+        pixel_scale: multiplies the mean-subtracted pixels.
         The other arguments are the factory's (see ``slow_fusion``).
     """
     fc = check_head_arguments(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
@@ -223,7 +227,8 @@ def build_karpathy_model(
 
     inputs = keras.Input(shape=clip_shape, name="clip")
     # Mean subtraction lives in the model so nobody can forget it: feed raw 0..255 pixels.
-    x = keras.layers.Rescaling(1.0, offset=-mean, name="preprocess")(inputs)
+    check_pixel_scale(pixel_scale)
+    x = keras.layers.Rescaling(pixel_scale, offset=-mean * pixel_scale, name="preprocess")(inputs)
     if resolution == "full":
         check_trunk_input(height, width, pool5=True, what="Input frames")
         features = stream_forward(KarpathyTower(spec, "", pool5=True), x)

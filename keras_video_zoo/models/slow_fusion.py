@@ -39,6 +39,7 @@ def slow_fusion(
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
     mean: float = PIXEL_MEAN,
+    pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Slow fusion CNN: 10 frames fused by temporal convs in conv1, conv2, conv3.
 
@@ -48,7 +49,11 @@ def slow_fusion(
 
     Args:
         include_top: whether to include fc6, fc7 and the classifier.
-        weights: ``None`` or the path of a ``.weights.h5`` file.
+        weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
+            variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
+            (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            weights ship for the paper-size models: train them with ``kvz train`` and publish them
+            with ``kvz push`` (README, "Paper-size weights").
         input_shape: clip shape ``(frames, height, width, channels)``; defaults
             to ``(10, 170, 170, 3)``, or 178x178 frames for fovea/context.
         pooling: with ``include_top=False``: ``None`` (the pool5 map),
@@ -70,6 +75,9 @@ def slow_fusion(
         fc_units: units of fc6 and fc7 (an int or a pair).
         lrn_beta: LRN exponent; the paper prints 0.5, Krizhevsky used 0.75.
         mean: subtracted from every raw (0-255) input pixel inside the model.
+        pixel_scale: multiplies the mean-subtracted pixels: 1.0 in the papers (Caffe fed raw
+            pixels); the ``*_tiny`` variants use 1/64, so activations and logits start near unit
+            scale and small models train stably from scratch.
 
     Returns:
         A functional ``keras.Model`` taking uint8 or float clips of raw pixels.

@@ -15,10 +15,16 @@ import keras
 
 from keras_video_zoo.layers import FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
 from keras_video_zoo.models import cnn_m_trunk
-from keras_video_zoo.models.common import NumClasses, check_head_arguments, check_input_shape, classifier_head
+from keras_video_zoo.models.common import (
+    NumClasses,
+    check_head_arguments,
+    check_input_shape,
+    check_pixel_scale,
+    classifier_head,
+)
 from keras_video_zoo.models.common import load_weights as load_weights_file
 from keras_video_zoo.models.cross_modality import cross_modality_init
-from keras_video_zoo.models.tiny import tiny_clip
+from keras_video_zoo.models.tiny import TINY_PIXEL_SCALE, tiny_clip
 from keras_video_zoo.registry import create_model, register_model
 
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)  # CNN-M was pretrained on ImageNet with this mean
@@ -58,12 +64,17 @@ def spatial_stream(
     fc_units: int | Sequence[int] = cnn_m_trunk.FC_UNITS,
     lrn_beta: float = 0.75,
     mean: float | Sequence[float] = IMAGENET_RGB_MEAN,
+    pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Spatial stream: CNN-M-2048 on one RGB frame (90,627,813 parameters for 101 classes).
 
     Args:
         include_top: whether to include fc6, fc7 and the classifier.
-        weights: ``None`` or the path of a ``.weights.h5`` file.
+        weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
+            variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
+            (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            weights ship for the paper-size models: train them with ``kvz train`` and publish them
+            with ``kvz push`` (README, "Paper-size weights").
         input_shape: ``(1, height, width, 3)``; defaults to ``(1, 224, 224, 3)``.
         pooling: with ``include_top=False``: ``None`` (the pool5 map), ``"avg"``
             or ``"max"``.
@@ -76,6 +87,7 @@ def spatial_stream(
         fc_units: units of fc6 and fc7 (paper: 4096, 2048).
         lrn_beta: LRN exponent (CNN-M: 0.75).
         mean: RGB mean subtracted from raw 0-255 pixels inside the model.
+        pixel_scale: multiplies the mean-subtracted pixels (1.0 in the paper; 1/64 for the tiny variant).
 
     Example:
     >>> import numpy as np
@@ -92,8 +104,9 @@ def spatial_stream(
             "The two-stream test protocol averages the scores of 25 frames."
         )
     inputs = keras.Input(clip_shape, name="clip")
-    offset = -mean if isinstance(mean, (int, float)) else [-m for m in mean]
-    x = keras.layers.Rescaling(1.0, offset=offset, name="preprocess")(inputs)
+    check_pixel_scale(pixel_scale)
+    offset = -mean * pixel_scale if isinstance(mean, (int, float)) else [-m * pixel_scale for m in mean]
+    x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(inputs)
     x = keras.layers.Reshape(clip_shape[1:], name="squeeze_time")(x)
     model = _stream_model(inputs, x, locals(), norm2=True, name=name or "spatial_stream")
     return load_weights_file(model, weights)
@@ -216,7 +229,11 @@ def two_stream(
         fusion: ``"average"`` (softmax scores averaged) or ``"svm"``.
         num_classes: classes for streams built from names; checked against
             given models. Both streams must have the same classes.
-        weights: ``None`` or the path of a ``.weights.h5`` file of the fused model.
+        weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
+            variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
+            of the fused model (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            weights ship for the paper-size models: train them with ``kvz train`` and publish them
+            with ``kvz push`` (README, "Paper-size weights").
         name: model name.
 
     Example:
@@ -262,7 +279,9 @@ MULTITASK_HEADS = {"ucf101": 101, "hmdb51": 51}
 TINY_MULTITASK_HEADS = {"source": 10, "target": 5}
 
 register_model(temporal_stream, name="temporal_stream_multitask", num_classes=MULTITASK_HEADS)
-register_model(spatial_stream, name="spatial_stream_tiny", input_shape=tiny_clip(1), **TINY_STREAM)
+register_model(
+    spatial_stream, name="spatial_stream_tiny", input_shape=tiny_clip(1), pixel_scale=TINY_PIXEL_SCALE, **TINY_STREAM
+)
 register_model(temporal_stream, name="temporal_stream_tiny", input_shape=tiny_clip(10, channels=2), **TINY_STREAM)
 register_model(
     temporal_stream,

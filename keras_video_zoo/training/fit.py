@@ -262,7 +262,8 @@ def fit(
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
-        model.compile(optimizer=recipe.optimizer(boundaries), loss=loss, metrics=metrics)
+        optimizer = recipe.optimizer(boundaries, total_steps=stop_step or epochs * spe)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
     run_info = {
         "model": model.name,

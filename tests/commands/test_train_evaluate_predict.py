@@ -71,7 +71,7 @@ class _Interrupt(keras.callbacks.Callback):
 
 
 def test_interrupted_run_resumes_where_it_stopped(data_root, tmp_path, monkeypatch):
-    fit_module = importlib.import_module("keras_video_zoo.training.fit")
+    fit_module = importlib.import_module("keras_video_zoo.training.video_training")  # where kvz train calls fit
     real_fit = fit_module.fit
     argv = ["train", str(data_root), "--model", MODEL, "--run-dir", str(tmp_path), "--epochs", "2"]
     argv += ["--batch-size", "8", "--seed", "0", "--no-progress"]

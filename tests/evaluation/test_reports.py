@@ -86,6 +86,13 @@ def test_training_curves(tmp_path):
         plots.plot_training_curves(tmp_path / "none.csv", tmp_path / "x.png")
 
 
+def test_training_log_reads_keras_na_as_missing(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,loss,val_loss\n0,2.0,NA\n1,1.5,1.7\n")  # CSVLogger's "NA": not logged that epoch
+    values = plots.read_training_log(log)
+    assert values["loss"] == [2.0, 1.5] and np.isnan(values["val_loss"][0]) and values["val_loss"][1] == 1.7
+
+
 @pytest.mark.parametrize(
     ("name", "slices"), [("slow_fusion_tiny", 4), ("early_fusion_tiny", 10), ("temporal_stream_tiny", 20)]
 )

@@ -38,6 +38,10 @@ def test_views_are_averaged_per_video(rng):
     ap = metrics.per_class_average_precision(video_scores, labels)
     assert results["per_class_ap"] == {name: pytest.approx(value) for name, value in zip(classes, ap, strict=True)}
     assert results["group_mAP"]["water"] == pytest.approx(ap[1])
+    land = [i for i in range(9) if labels[i] != 1]
+    assert results["group_video_hit@1"]["land"] == pytest.approx(
+        np.mean(video_scores[land].argmax(1) == np.array(labels)[land])
+    )
     assert np.sum(results["confusion_matrix"]) == 9
     assert results["protocol"] == {"clips": 2, "crops": 2}
 

@@ -237,3 +237,18 @@ def test_wrong_clip_shape_at_call_time_names_the_expected_shape():
     model = slow_fusion(input_shape=(10, 64, 64, 3), **TINY)
     with pytest.raises(ValueError, match=r"expected shape=\(None, 10, 64, 64, 3\)"):
         model.predict(np.zeros((1, 8, 64, 64, 3), "uint8"), verbose=0)
+
+
+def test_pixel_scale_multiplies_the_mean_subtracted_pixels_and_tiny_variants_start_unsaturated():
+    clip = np.random.default_rng(0).integers(0, 256, (4, 1, 64, 64, 3)).astype("float32")
+    raw = single_frame(input_shape=(1, 64, 64, 3), width=0.125, fc_units=64, num_classes=10)
+    scaled = single_frame(input_shape=(1, 64, 64, 3), width=0.125, fc_units=64, num_classes=10, pixel_scale=0.5)
+    preprocess = [keras.Model(m.input, m.get_layer("preprocess").output) for m in (raw, scaled)]
+    np.testing.assert_allclose(preprocess[1](clip), 0.5 * preprocess[0](clip), rtol=1e-6, atol=1e-4)
+    # The tiny variants (pixel_scale 1/64) start with moderate logits: no class gets (nearly) all the probability.
+    tiny = create_model("slow_fusion_tiny")
+    assert tiny.get_layer("preprocess").get_config()["scale"] == pytest.approx(1 / 64)
+    scores = tiny.predict_on_batch(np.random.default_rng(1).integers(0, 256, (4, 10, 64, 64, 3)).astype("uint8"))
+    assert scores.max() < 0.3  # measured: ~0.12 at 1/64, 0.72-0.85 with raw pixels (pixel_scale=1)
+    with pytest.raises(ValueError, match="pixel_scale multiplies the mean-subtracted pixels and must be > 0"):
+        single_frame(input_shape=(1, 64, 64, 3), width=0.125, pixel_scale=0)

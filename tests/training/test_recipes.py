@@ -54,10 +54,10 @@ def test_optimizer_follows_the_schedule():
 
 def test_unknown_recipe_lists_the_known_ones():
     with pytest.raises(
-        ValueError, match="Unknown recipe 'karpaty'; known recipes: karpathy, simonyan, simonyan_finetune"
+        ValueError, match="Unknown recipe .karpaty.; known recipes: karpathy, simonyan, simonyan_finetune, small_adam"
     ):
         get_recipe("karpaty")
-    assert set(RECIPES) == {"karpathy", "simonyan", "simonyan_finetune"}
+    assert set(RECIPES) == {"karpathy", "simonyan", "simonyan_finetune", "small_adam"}
 
 
 def test_precision_policy_is_scoped():
@@ -85,3 +85,17 @@ def test_mixed_precision_training(tmp_path, precision, optimizer):
     assert type(model.optimizer).__name__ == optimizer  # float16 needs loss scaling, bfloat16 does not
     assert np.isfinite(history.history["loss"][0])
     assert model.get_layer("predictions").kernel.dtype == "float32"
+
+
+def test_small_adam_decays_along_a_cosine_over_the_whole_run():
+    recipe = get_recipe("small_adam")
+    optimizer = recipe.optimizer(total_steps=100)
+    assert isinstance(optimizer, keras.optimizers.Adam) and optimizer.weight_decay == 5e-4
+    schedule = optimizer.learning_rate if callable(optimizer.learning_rate) else optimizer._learning_rate
+    assert float(schedule(0)) == pytest.approx(1e-3)
+    assert float(schedule(50)) == pytest.approx(0.5e-3)  # halfway down the cosine
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="decays over the whole run: pass its total_steps"):
+        recipe.optimizer()
+    with pytest.raises(ValueError, match="optimizer_name must be one of"):
+        recipe.with_options(optimizer_name="rmsprop")
