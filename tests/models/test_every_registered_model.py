@@ -57,6 +57,7 @@ def test_paper_model_builds_runs_and_round_trips(name, tmp_path):
 
 @pytest.mark.parametrize("name", TINY_MODELS)
 def test_tiny_model_trains(name):
+    keras.utils.set_random_seed(0)  # one step on 4 random clips: an unlucky init can leave a whole layer's ReLUs off
     model = create_model(name)
     labels = keras.tree.map_structure(lambda output: np.arange(4) % output.shape[-1], model.output)
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="sparse_categorical_crossentropy")
