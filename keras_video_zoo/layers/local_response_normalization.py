@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -49,15 +50,13 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.beta = float(beta)
 
     def call(self, inputs):
-        squares = ops.square(inputs)
-        radius = self.n // 2
-        rank = len(inputs.shape)
-        # Zero-pad the channel axis, then add the n shifted views: the windowed sum.
-        padded = ops.pad(squares, [[0, 0]] * (rank - 1) + [[radius, radius]])
-        channels = ops.shape(inputs)[-1]
-        window_sum = padded[..., 0:channels]
-        for offset in range(1, self.n):
-            window_sum = window_sum + padded[..., offset : offset + channels]
+        # The windowed sum over channels is one matmul with a 0/1 band matrix: a single op with a single
+        # gradient, about 2.7x faster on a CPU than padding and adding n shifted slices, and as fast as TF's
+        # fused LRN kernel (benchmarks/alternatives.py), while staying backend-neutral keras.ops.
+        channels = inputs.shape[-1]
+        index = np.arange(channels)
+        band = (np.abs(index[:, None] - index[None, :]) <= self.n // 2).astype("float32")
+        window_sum = ops.matmul(ops.square(inputs), ops.cast(band, inputs.dtype))
         return inputs / ops.power(self.k + self.alpha * window_sum, self.beta)
 
     def compute_output_shape(self, input_shape):

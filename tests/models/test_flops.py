@@ -39,4 +39,5 @@ def test_paper_single_frame_flops_by_hand():
         14 * 14 * 256 * 9 * 384,
     ]
     dense = [7 * 7 * 256 * 4096, 4096 * 4096, 4096 * 487]
-    assert count_flops(create_model("single_frame")) == 2 * (sum(convs) + sum(dense))
+    lrn = [57 * 57 * 96 * 96, 28 * 28 * 256 * 256]  # norm1, norm2: the channel-window band matmul
+    assert count_flops(create_model("single_frame")) == 2 * (sum(convs) + sum(dense) + sum(lrn))
