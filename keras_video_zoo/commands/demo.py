@@ -69,8 +69,7 @@ def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, prog
     from keras_video_zoo import from_pretrained
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
-    from keras_video_zoo.evaluation import metrics
-    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
     from keras_video_zoo.weights import get_weights_spec
 
     test = ucf101(source_root, split=1, subset="test")
@@ -92,25 +91,10 @@ def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, prog
         if spatial["video_ids"] != temporal["video_ids"]:  # both score every test video, in dataset order
             raise RuntimeError("the two streams scored different videos; is a test video unreadable?")
         fused = (np.asarray(spatial["video_scores"]) + np.asarray(temporal["video_scores"])) / 2
-        labels = spatial["video_labels"]
-        hit = {k: metrics.hit_at_k(fused, labels, k) for k in (1, 5)}
-        by_kind = {}
-        for kind, classes in groups.items():
-            members = {spatial["class_names"].index(c) for c in classes}
-            rows_of_kind = [i for i, label in enumerate(labels) if label[0] in members]
-            by_kind[kind] = metrics.hit_at_k(fused[rows_of_kind], [labels[i] for i in rows_of_kind], 1)
-        rows.append(
-            {
-                "model": "two-stream (average of the two streams above)",
-                "clip hit@1": None,
-                "video hit@1": hit[1],
-                "video hit@5": hit[5],
-                "motion": by_kind["motion"],
-                "appearance": by_kind["appearance"],
-                "recorded video hit@1": None,
-                "protocol": "as the streams",
-            }
-        )
+        # One row per video: evaluate_video_scores' per-video averaging leaves the fused scores as they are.
+        results = evaluate_video_scores(fused, spatial["video_ids"], test, groups=groups)
+        row = _row("two-stream (average of the two streams above)", None, results, None)
+        rows.append(row | {"clip hit@1": None, "protocol": "as the streams"})
     return rows
 
 
@@ -122,8 +106,8 @@ def _row(name: str, spec, results: dict, protocol) -> dict:
         "video hit@5": results["video_hit@5"],
         "motion": results["group_video_hit@1"]["motion"],
         "appearance": results["group_video_hit@1"]["appearance"],
-        "recorded video hit@1": spec.metrics.get("video_hit@1"),
-        "protocol": f"{protocol.name}: {protocol.clips} clips x {len(protocol.views)} views",
+        "recorded video hit@1": spec.metrics.get("video_hit@1") if spec else None,
+        "protocol": f"{protocol.name}: {protocol.clips} clips x {len(protocol.views)} views" if protocol else None,
     }
 
 
