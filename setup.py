@@ -1,5 +1,18 @@
-"""Shim for tools that still call setup.py; the metadata lives in setup.cfg."""
+"""Packaging; the metadata lives in setup.cfg.
 
-from setuptools import setup
+Only the package list is here, because setup.cfg cannot map one package to another folder:
+the repository's ``weights/`` folder (where the bundled checkpoints are made and reviewed)
+ships inside the package as ``keras_video_zoo.bundled_weights``, so an installed wheel finds
+its checkpoints with no environment variable (``keras_video_zoo.weights.weights_dir``).
+"""
 
-setup()
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages(include=["keras_video_zoo", "keras_video_zoo.*"]), "keras_video_zoo.bundled_weights"],
+    package_dir={"keras_video_zoo.bundled_weights": "weights"},
+    package_data={
+        "keras_video_zoo": ["*.json"],
+        "keras_video_zoo.bundled_weights": ["*.json", "*.md", "*/*"],
+    },
+)

@@ -60,9 +60,11 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo import create_model
-from keras_video_zoo.evaluation.markdown import markdown_table, replace_marked_section
+from keras_video_zoo.layers import FrameWindowConv
+from keras_video_zoo.layers.frame_window_convolution import same_padding
+from keras_video_zoo.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.models.flops import count_flops
-from keras_video_zoo.models.karpathy_trunk import KERNELS, STRIDES, same_padding
+from keras_video_zoo.models.karpathy_trunk import KERNELS, STRIDES
 
 try:  # PyTorch is an optional benchmark dependency.
     import torch
@@ -70,7 +72,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     torch = None
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))  # run as a script or imported by the tests
 
 README_MARKERS = ("<!-- benchmark:alternatives:start -->", "<!-- benchmark:alternatives:end -->")
 TINY_MODELS = ("single_frame_tiny", "early_fusion_tiny", "late_fusion_tiny", "slow_fusion_tiny")
@@ -119,7 +120,7 @@ def spec_of(model: keras.Model) -> KarpathySpec:
     multires = "fovea_crop" in names
     prefix = "fovea_" if multires else ""
     convs = [model.get_layer(f"{prefix}conv{i}") for i in range(1, 6)]
-    temporal = [conv for conv in convs if isinstance(conv, keras.layers.Conv3D)]
+    temporal = [conv for conv in convs if isinstance(conv, FrameWindowConv)]
     if temporal:
         family = "slow_fusion"
     elif "late_fusion" in names or f"{prefix}late_fusion" in names:

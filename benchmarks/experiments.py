@@ -32,9 +32,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
-sys.path.insert(0, str(ROOT))  # weights/train_bundled.py holds the recipe of the bundled table
-
-from weights.train_bundled import DATA_SEED, DROPOUT, RECIPE, SPLIT  # noqa: E402
+# weights/train_bundled.py (shipped as keras_video_zoo.bundled_weights) holds the recipe of the bundled table.
+from keras_video_zoo.bundled_weights.train_bundled import DATA_SEED, DROPOUT, RECIPE, SPLIT  # noqa: E402
 
 __all__ = ["DATA_SEED", "DROPOUT", "RECIPE", "SPLIT"]  # the bundled recipe, re-exported for the benchmarks
 
@@ -195,7 +194,7 @@ def results_dir(given: Path | None, quick: bool) -> Path:
 
 def write_results(name: str, payload: Mapping[str, Any], markdown: str, folder: Path, *, update_readme: bool) -> None:
     """Writes ``<folder>/<name>.json`` and ``.md``; optionally refreshes README's marked section."""
-    from keras_video_zoo.evaluation.markdown import replace_marked_section
+    from keras_video_zoo.markdown import replace_marked_section
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
@@ -275,7 +274,7 @@ def timed_training(train: Callable[[str], Any]) -> float:
 
 def unmirrored_karpathy_views():
     """Karpathy's four test passes without their mirror images: the centre and three corners."""
-    from keras_video_zoo.data.sampling import CENTRE, CropView
+    from keras_video_zoo.views import CENTRE, CropView
 
     return (CENTRE, CropView(0.0, 0.0), CropView(1.0, 1.0), CropView(0.0, 1.0))
 

@@ -39,8 +39,8 @@ from keras_video_zoo import create_model
 from keras_video_zoo.data.layouts import ucf101
 from keras_video_zoo.data.sampling import KarpathyProtocol
 from keras_video_zoo.data.synthetic_dataset import SOURCE_CLASSES, class_kind_groups, default_data_dir
-from keras_video_zoo.evaluation.markdown import markdown_table
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos, evaluate_video_scores
+from keras_video_zoo.markdown import markdown_table
 
 NAME = "karpathy_table1"
 # (row label, registered model), in the paper's order.

@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo import create_model, list_models
-from keras_video_zoo.evaluation.markdown import markdown_table, replace_marked_section
+from keras_video_zoo.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.models.flops import count_flops
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,7 +39,7 @@ import keras
 import numpy as np
 
 from keras_video_zoo import create_model
-from keras_video_zoo.evaluation.markdown import markdown_table
+from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.models.flops import count_flops
 
 NAME = "multires_speed"

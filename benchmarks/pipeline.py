@@ -52,8 +52,8 @@ from keras_video_zoo.data.pipelines import read_clips, training_dataset
 from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.shards import shard_training_dataset, write_shards
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
-from keras_video_zoo.evaluation.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.layers.clip_augmentation import ClipAugmentation
+from keras_video_zoo.markdown import markdown_table, replace_marked_section
 
 ROOT = Path(__file__).resolve().parent.parent
 MANY_CLIPS = 4  # clips cut from one decode in the "decode once, emit several clips" row

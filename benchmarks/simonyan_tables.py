@@ -45,14 +45,15 @@ import tensorflow as tf
 
 from keras_video_zoo import create_model, two_stream
 from keras_video_zoo.data.layouts import ucf101
-from keras_video_zoo.data.sampling import CENTRE, TwoStreamProtocol
+from keras_video_zoo.data.sampling import TwoStreamProtocol
 from keras_video_zoo.data.synthetic_dataset import class_kind_groups, default_data_dir
-from keras_video_zoo.evaluation.markdown import markdown_table
 from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
 from keras_video_zoo.flow.pipelines import flow_training_dataset
+from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.training.fit import fit
 from keras_video_zoo.training.multitask import IGNORE_LABEL
+from keras_video_zoo.views import CENTRE
 
 NAME = "simonyan_tables"
 DEFAULTS = {"seeds": [0, 1, 2], "epochs": 5, "eval_clips": 5}

@@ -1,4 +1,4 @@
-"""Test set-up: quiet TensorFlow, fixed seeds, shared helpers."""
+"""Test set-up: quiet TensorFlow and the fixtures tests share; shared helpers live in tests/helpers/."""
 
 import os
 
@@ -13,8 +13,16 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
-def random_clips(model, batch: int = 2, seed: int = 0):
-    """Random uint8 inputs for ``model``: an array, or a dict for several inputs."""
-    rng = np.random.default_rng(seed)
-    inputs = {t.name: rng.integers(0, 256, (batch, *t.shape[1:]), dtype=np.uint8) for t in model.inputs}
-    return next(iter(inputs.values())) if len(inputs) == 1 else inputs
+@pytest.fixture
+def hub():
+    """A Hub-protocol server on 127.0.0.1; the real huggingface_hub client talks to it through endpoint=hub.url."""
+    from keras_video_zoo.hub.testing import LoopbackHub
+
+    with LoopbackHub() as server:
+        yield server
+
+
+@pytest.fixture
+def hub_options(hub, tmp_path):
+    """from_pretrained/fetch_checkpoint arguments that use the loopback Hub and a cache in tmp_path."""
+    return {"endpoint": hub.url, "token": hub.token, "cache_dir": tmp_path / "hf-cache"}

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import alternatives  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
 import cv2
 import numpy as np
 import pytest
 
 from keras_video_zoo import create_model
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-alternatives = pytest.importorskip("alternatives")
 
 MODELS = {
     "single_frame_tiny": "single_frame",
@@ -50,7 +45,8 @@ def test_naive_keras_build_matches_zoo_parameters_and_outputs(name):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_torch_build_matches_zoo_parameters_and_outputs(name):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")  # the bench extra
+
     zoo, clips, expected = _zoo_with_peaked_scores(name)
     module = alternatives.build_torch(alternatives.spec_of(zoo))
     alternatives.copy_weights_to_torch(zoo, module)

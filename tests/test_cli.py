@@ -13,7 +13,7 @@ from keras_video_zoo.weights import list_weights
 def test_models_lists_matching_models_with_sizes(capsys):
     assert main(["models", "slow_fusion*tiny"]) == 0
     table = capsys.readouterr().out
-    assert "| slow_fusion_tiny | (10, 64, 64, 3) | 112,070 | 0.081 | (10,) |" in table
+    assert "| slow_fusion_tiny | (10, 64, 64, 3) | 112,070 | 0.081 | (10,) | synthetic |" in table
     assert "slow_fusion_multires_tiny" in table
     assert "| early_fusion" not in table
 
@@ -21,7 +21,7 @@ def test_models_lists_matching_models_with_sizes(capsys):
 def test_models_forward_classifies_a_generated_clip(capsys):
     assert main(["models", "single_frame_tiny", "--forward"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| single_frame_tiny"))
-    assert row.count("|") == 8  # every column filled, no FAILED
+    assert row.count("|") == 9 and "FAILED" not in row  # every column filled
 
 
 def test_multi_input_and_multi_head_models_are_described(capsys):
@@ -85,7 +85,9 @@ def test_demo_bad_usage_exits_2(tmp_path, capsys, extra, message):
 
 
 def test_demo_without_bundled_weights_says_what_to_do(tmp_path, capsys, monkeypatch):
-    (tmp_path / "index.json").write_text('{"format": "keras_video_zoo.weights_index", "version": 1, "weights": []}')
     monkeypatch.setenv("KVZ_WEIGHTS_DIR", str(tmp_path))
-    assert main(["demo", "--out", str(tmp_path / "report")]) == 2
-    assert "slow_fusion_tiny.synthetic is not registered" in capsys.readouterr().err
+    assert main(["demo", "--out", str(tmp_path / "report")]) == 1
+    assert "index.json does not exist" in capsys.readouterr().err
+    (tmp_path / "index.json").write_text('{"format": "keras_video_zoo.weights_index", "version": 2, "weights": []}')
+    assert main(["demo", "--out", str(tmp_path / "report")]) == 1
+    assert "slow_fusion_tiny.synthetic is not registered in the weights index" in capsys.readouterr().err

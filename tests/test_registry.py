@@ -29,7 +29,7 @@ def test_unknown_model_lists_close_matches():
 
 
 def test_tag_asks_for_weights_by_name():
-    with pytest.raises(ValueError, match="No pretrained weights are registered"):
+    with pytest.raises(ValueError, match="No checkpoint is registered as 'slow_fusion_tiny.sports1m'"):
         create_model("slow_fusion_tiny.sports1m")
     with pytest.raises(ValueError, match="names weights 'a' but weights='b' too"):
         create_model("slow_fusion_tiny.a", weights="b")

@@ -25,7 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -36,13 +36,13 @@ from keras_video_zoo import create_model
 from keras_video_zoo.data.layouts import ucf101
 from keras_video_zoo.data.sampling import KarpathyProtocol, TwoStreamProtocol
 from keras_video_zoo.data.synthetic_dataset import class_kind_groups, default_data_dir, generate_dataset
-from keras_video_zoo.evaluation.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos
 from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
 from keras_video_zoo.hub import save_pretrained
+from keras_video_zoo.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.training.recipes import get_recipe
 from keras_video_zoo.training.video_training import train_on_flow, train_on_videos
-from keras_video_zoo.weights import load_index, register_weights
+from keras_video_zoo.weights import load_index, read_record, register_folder
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
 ROOT = WEIGHTS_DIR.parent
@@ -146,7 +146,7 @@ def build(bundled: Bundled, *, data_dir: Path, seed: int, epochs: int | None, ou
     folder = out / f"{bundled.model}.{TAG}"
     if folder.exists():
         shutil.rmtree(folder)  # a rebuild replaces the checkpoint, card included
-    spec = save_pretrained(
+    save_pretrained(
         model,
         folder,
         tag=TAG,
@@ -172,11 +172,10 @@ def build(bundled: Bundled, *, data_dir: Path, seed: int, epochs: int | None, ou
             "videos": len(train),
             "generator": "keras_video_zoo.data.synthetic_dataset.generate_dataset",
         },
-        model_kwargs={"num_classes": train.num_classes, "dropout": DROPOUT},
         license="apache-2.0",
         card_tags=("synthetic", "tiny"),
     )
-    register_weights(replace(spec, path=folder.name), out / "index.json")
+    register_folder(folder, out / "index.json")
     return metrics
 
 
@@ -194,7 +193,8 @@ def weights_table(index_path: Path) -> str:
         "train s (2 cores)",
     )
     rows = []
-    for name, spec in sorted(load_index(index_path).items()):
+    for name, entry in sorted(load_index(index_path).items()):
+        spec = read_record(index_path.parent / entry.path)
         metrics = spec.metrics
         rows.append(
             (

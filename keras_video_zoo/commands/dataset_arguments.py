@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.video_io import is_video_file
+from keras_video_zoo.commands.model_source import CommandError
+
+if TYPE_CHECKING:
+    from keras_video_zoo.data.records import VideoDataset
 
 # "videos": every video file under SOURCE; the others are the readers in keras_video_zoo.data.layouts.
 LAYOUTS = ("videos", "ucf101", "hmdb51", "folder_per_class", "csv_manifest")
@@ -23,6 +26,9 @@ def video_files_dataset(root: str | Path) -> VideoDataset:
     >>> [record.video_id for record in video_files_dataset(root)]
     ['v1']
     """
+    from keras_video_zoo.data.records import VideoDataset, VideoRecord
+    from keras_video_zoo.data.video_io import is_video_file
+
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"{root} is not a folder of videos.")
@@ -67,5 +73,12 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, *, layout: str, subse
 
 
 def dataset_from_arguments(args: argparse.Namespace) -> VideoDataset:
-    """The dataset :func:`add_dataset_arguments`' arguments name."""
-    return load_dataset(args.source, args.layout, args.split, args.subset, args.split_file)
+    """The dataset :func:`add_dataset_arguments`' arguments name.
+
+    Raises:
+        CommandError: the dataset does not read (a missing folder, split file or class list).
+    """
+    try:
+        return load_dataset(args.source, args.layout, args.split, args.subset, args.split_file)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None

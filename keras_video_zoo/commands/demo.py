@@ -70,14 +70,13 @@ def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, prog
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
-    from keras_video_zoo.weights import get_weights_spec
 
     test = ucf101(source_root, split=1, subset="test")
     groups = class_kind_groups("source")
     rows, streams = [], {}
     for name in names:
-        spec = get_weights_spec(name)
         model = from_pretrained(name)
+        spec = model.record  # the checkpoint's record: labels, inputs, protocol, metrics
         protocol = _protocol(spec, clips)
         if spec.inputs[0].channels == 2:
             results = evaluate_on_flow(model, test, flow_root, protocol, groups=groups, progress=progress)
@@ -142,10 +141,11 @@ def finetune(target_root: Path, out: Path, *, epochs: int, seed: int, clips: int
 def predict_examples(model, test, count: int, out: Path) -> list[str]:
     """Video-level predictions (centre clips averaged) for ``count`` test videos: text bars and a PNG."""
     from keras_video_zoo.data.pipelines import read_clips
-    from keras_video_zoo.data.sampling import CENTRE, UniformClipsProtocol
+    from keras_video_zoo.data.sampling import UniformClipsProtocol
     from keras_video_zoo.data.video_io import read_frames
     from keras_video_zoo.evaluation.plots import plot_top5_predictions
     from keras_video_zoo.layers.clip_augmentation import with_views
+    from keras_video_zoo.views import CENTRE
 
     scorer = with_views(model, (CENTRE,))
     protocol = UniformClipsProtocol(clips=4, frames=model.input_shape[1])
@@ -197,8 +197,8 @@ def _cell(value) -> str:
 
 
 def write_report(out: Path, rows: list[dict], finetuned: dict, predictions: list[str], seconds: float) -> Path:
-    from keras_video_zoo.evaluation.markdown import markdown_table
     from keras_video_zoo.evaluation.reports import write_results_json
+    from keras_video_zoo.markdown import markdown_table
 
     columns = list(rows[0])
     lines = [
@@ -241,19 +241,23 @@ def write_report(out: Path, rows: list[dict], finetuned: dict, predictions: list
 def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.synthetic_dataset import default_data_dir, generate_dataset
-    from keras_video_zoo.evaluation.markdown import markdown_table
     from keras_video_zoo.evaluation.plots import plot_confusion_matrix
     from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
-    from keras_video_zoo.weights import list_weights
+    from keras_video_zoo.markdown import markdown_table
+    from keras_video_zoo.weights import WeightsIndexError, list_weights
 
-    names = list_weights()
+    try:
+        names = list_weights()
+    except WeightsIndexError as error:
+        print(f"kvz demo: {error}", file=sys.stderr)
+        return 1
     if FINETUNE_BASE not in names:
         print(
-            f"kvz demo: the bundled checkpoint {FINETUNE_BASE} is not registered (found: {names}); "
-            "reinstall the package from its repository, or set KVZ_WEIGHTS_DIR to a weights folder.",
+            f"kvz demo: the bundled checkpoint {FINETUNE_BASE} is not registered in the weights index "
+            f"(it has: {', '.join(names) or 'nothing'}); reinstall keras_video_zoo.",
             file=sys.stderr,
         )
-        return 2
+        return 1
     if args.clips < 1 or args.epochs < 1:
         print("kvz demo: --clips and --epochs must be at least 1.", file=sys.stderr)
         return 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
 
 PROTOCOLS = ("karpathy", "two_stream", "uniform:K")
 
@@ -42,7 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "OUT/results.json, OUT/results.md and plots (confusion matrix, per-class AP).",
     )
     add_dataset_arguments(parser, layout="ucf101", subset="test")
-    parser.add_argument("--model-path", required=True, help="a saved .keras model (e.g. RUN_DIR/model.keras)")
+    add_model_argument(parser)
     parser.add_argument(
         "--protocol",
         default="karpathy",
@@ -57,16 +57,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def load_saved_model(path: str):
-    """A saved ``.keras`` model; ``ValueError`` naming the path when it is missing or not a model."""
-    import keras
-
-    if not Path(path).is_file():
-        raise ValueError(f"--model-path {path} does not exist (train one with kvz train).")
-    try:
-        return keras.saving.load_model(path)
-    except (OSError, ValueError, TypeError) as error:
-        raise ValueError(f"--model-path {path} is not a loadable Keras model: {error}") from error
+def check_class_names(model, dataset) -> None:
+    """A model that names its classes must name the dataset's, in the same order (else scores mean other classes)."""
+    names, known = class_names(model)
+    if known and list(names) != list(dataset.class_names):
+        raise CommandError(
+            f"the model's classes {names[:5]}{'...' if len(names) > 5 else ''} are not the dataset's "
+            f"{list(dataset.class_names)[:5]}{'...' if dataset.num_classes > 5 else ''} (names and order must "
+            "match). Fine-tune it on this dataset first (kvz finetune)."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,9 +74,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         dataset = dataset_from_arguments(args)
-        model = load_saved_model(args.model_path)
+        model = load_model(args.model)
+        check_class_names(model, dataset)
         protocol = make_protocol(args.protocol, model.input_shape[1], args.clips)
-    except (ValueError, FileNotFoundError) as error:
+    except CommandError as error:
+        print(f"kvz evaluate: {error}", file=sys.stderr)
+        return error.exit_code
+    except ValueError as error:
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 2
     try:
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:  # no readable video, or a head that does not match the classes
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 1
-    results["model_path"] = str(args.model_path)
+    results["model"] = str(args.model)
     results["dataset"] = dataset.name
     written = write_report(results, args.out, title=args.title, plots=not args.no_plots)
     print(results_markdown(results, title=args.title, per_class=False))

@@ -1,4 +1,4 @@
-"""``kvz finetune``: ``kvz train`` from pretrained weights, with a transfer mode (default ``top3``)."""
+"""``kvz finetune``: ``kvz train`` from a checkpoint SOURCE, with a transfer mode (default ``top3``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "finetune",
         help="fine-tune pretrained weights on a dataset",
-        description="Transfer --weights to the dataset's classes (--transfer top, top3, all or scratch) and train; "
+        description="Transfer the --model checkpoint to the dataset's classes (--transfer top, top3, all or scratch) "
+        "and train; "
         f"rerun with the same RUN_DIR to resume. The final model is RUN_DIR/{FINAL_MODEL}.",
     )
-    add_training_arguments(parser, weights_required=True, transfer="top3")
+    add_training_arguments(parser, transfer="top3")
     parser.set_defaults(run=run, command_name="finetune")

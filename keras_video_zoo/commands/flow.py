@@ -7,11 +7,16 @@ import sys
 from pathlib import Path
 
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
-from keras_video_zoo.flow.dataset_extraction import REPORT_NAME, FlowSettings, extract_dataset_flow
-from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM
-from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, QUANTISATION_MODES
-from keras_video_zoo.flow.shards import write_flow_shards
-from keras_video_zoo.flow.storage import DEFAULT_JPEG_QUALITY
+from keras_video_zoo.commands.model_source import CommandError
+
+# The library's names and defaults (keras_video_zoo.flow), spelled out so that building the parser
+# imports neither OpenCV nor TensorFlow; tests/test_cli.py checks they agree.
+ALGORITHMS = ("dis", "dis_fast", "dis_ultrafast", "farneback", "tvl1")
+DEFAULT_ALGORITHM = "dis"
+DEFAULT_BOUND = 20.0
+QUANTISATION_MODES = ("bound", "minmax")
+DEFAULT_JPEG_QUALITY = 95
+REPORT_NAME = "flow_report.json"
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -31,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     add_dataset_arguments(parser, layout="videos", subset="all")
     parser.add_argument("out", help="output folder, one sub-folder per video")
-    parser.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=DEFAULT_ALGORITHM)
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default=DEFAULT_ALGORITHM)
     parser.add_argument("--bound", type=float, default=DEFAULT_BOUND, help="quantisation bound B in pixels")
     parser.add_argument("--quantisation", choices=QUANTISATION_MODES, default="bound")
     parser.add_argument("--quality", type=int, default=DEFAULT_JPEG_QUALITY, help="JPEG quality (default 95)")
@@ -50,6 +55,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
+    from keras_video_zoo.flow.shards import write_flow_shards
+
     try:
         settings = FlowSettings(
             algorithm=args.algorithm,
@@ -64,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         report = extract_dataset_flow(
             dataset, args.out, settings, workers=max(1, args.workers), progress=not args.no_progress
         )
+    except CommandError as error:
+        print(f"kvz flow: {error}", file=sys.stderr)
+        return error.exit_code
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz flow: {error}", file=sys.stderr)
         return 2

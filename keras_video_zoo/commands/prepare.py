@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
-from keras_video_zoo.data.shards import REPORT_FILE, verify_shards, write_shards
+from keras_video_zoo.commands.model_source import CommandError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +32,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from keras_video_zoo.data.shards import REPORT_FILE, verify_shards, write_shards
+
     try:
         dataset = dataset_from_arguments(args)
         report = write_shards(
@@ -45,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         )
         if args.verify:
             verify_shards(args.out)
+    except CommandError as error:
+        print(f"kvz prepare: {error}", file=sys.stderr)
+        return error.exit_code
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz prepare: {error}", file=sys.stderr)
         return 2

@@ -7,8 +7,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from keras_video_zoo.evaluation.markdown import markdown_table
-
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -23,25 +21,23 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--force-download", action="store_true", help="download again even if cached")
     parser.add_argument("--local-dir", type=Path, help="also copy the verified files into this folder")
     parser.add_argument("--load", action="store_true", help="also build the model (safe mode) and check it")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, needs_tensorflow=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_video_zoo.hub.load import (
-        PretrainedUnavailableError,
-        fetch_checkpoint,
-        load_checkpoint_model,
-    )
+    from keras_video_zoo import runtime
+    from keras_video_zoo.checkpoints import HubOptions, PretrainedUnavailableError, resolve_checkpoint
     from keras_video_zoo.weights import RECORD_FILENAME, ChecksumError
 
     try:
-        checkpoint = fetch_checkpoint(
-            args.source,
-            revision=args.revision,
-            local_files_only=True if args.offline else None,
-            force_download=args.force_download,
-        )
-        model = load_checkpoint_model(checkpoint) if args.load else None
+        hub = HubOptions(local_files_only=True if args.offline else None, force_download=args.force_download)
+        checkpoint = resolve_checkpoint(args.source, revision=args.revision, hub=hub)
+        model = None
+        if args.load:
+            runtime.import_tensorflow(quiet=not args.verbose)
+            from keras_video_zoo.models.pretrained import load_saved_model
+
+            model = load_saved_model(checkpoint)
     except (ChecksumError, PretrainedUnavailableError) as error:
         print(f"kvz pull: {error}", file=sys.stderr)
         return 1
@@ -51,7 +47,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"kvz pull: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    spec = checkpoint.spec
+    from keras_video_zoo.markdown import markdown_table
+
+    spec = checkpoint.record
+    if spec is None or checkpoint.directory is None:
+        print(f"kvz pull: {args.source} is a .keras file or run folder, not a checkpoint to download.", file=sys.stderr)
+        return 2
     if args.local_dir is not None:
         args.local_dir.mkdir(parents=True, exist_ok=True)
         for name in [*spec.files, RECORD_FILENAME]:

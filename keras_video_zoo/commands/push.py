@@ -1,14 +1,13 @@
-"""``kvz push``: publish a checkpoint folder, a ``.keras`` file or a registered ``model.tag`` to the Hub."""
+"""``kvz push``: publish any model SOURCE (a run folder, a ``.keras`` file, a checkpoint, a ``model.tag``)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import keras
+from keras_video_zoo.commands.model_source import CommandError, add_model_argument, load_model
 
 
 def _metric(text: str) -> tuple[str, float]:
@@ -28,12 +27,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Publish a model with its Keras-native files, the zoo's record (sha256 of every file) and a "
         "model card. The token comes from HF_TOKEN or `hf auth login`; HF_ENDPOINT selects another Hub.",
     )
-    parser.add_argument("model", help="a checkpoint folder (its record is reused), a .keras file, or a 'model.tag'")
     parser.add_argument("repo_id", help="the Hub repo, 'org/name' (created if missing)")
+    add_model_argument(parser, extra="; its record (labels, metrics, recipe, ...) is published with it")
     parser.add_argument("--revision", help="branch to commit to (created from main if missing; default main)")
     parser.add_argument("--private", action="store_true", help="create the repo private")
     parser.add_argument("--tag", help="the weights' tag recorded with the checkpoint (e.g. 'ucf101')")
-    parser.add_argument("--labels", type=Path, help="text file with one class name per line, in output order")
+    parser.add_argument(
+        "--labels", type=Path, help="text file with one class name per line, in output order (default: the record's)"
+    )
     parser.add_argument("--metric", type=_metric, action="append", default=[], help="NAME=VALUE (repeatable)")
     parser.add_argument("--dataset", help="training dataset name, e.g. 'ucf101'")
     parser.add_argument("--base-model", help="the checkpoint this one was fine-tuned from")
@@ -42,29 +43,33 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _load(model: str) -> tuple[keras.Model, dict[str, Any]]:
-    """The model and the record fields to reuse (from a checkpoint's record; none for a .keras file)."""
-    if model.endswith(".keras"):
-        import keras_video_zoo  # noqa: F401  (registers the zoo's layers)
+# Record fields a published checkpoint keeps from its source (inputs, parameters, hashes are recomputed).
+REUSED_FIELDS = (
+    "tag",
+    "labels",
+    "preprocessing",
+    "evaluation",
+    "metrics",
+    "recipe",
+    "dataset",
+    "base_model",
+    "license",
+)
 
-        if not os.path.isfile(model):
-            raise ValueError(f"{model} does not exist.")
-        return keras.saving.load_model(model, compile=False, safe_mode=True), {}
-    from keras_video_zoo.hub.load import fetch_checkpoint, load_checkpoint_model
 
-    checkpoint = fetch_checkpoint(model)
-    spec = checkpoint.spec
-    fields = ("tag", "labels", "preprocessing", "evaluation", "metrics", "recipe", "dataset", "base_model", "license")
-    reused = {name: getattr(spec, name) for name in fields}
-    reused["model_kwargs"] = spec.model_kwargs
-    return load_checkpoint_model(checkpoint), reused
+def _reused(model) -> dict[str, Any]:
+    record = getattr(model, "record", None)
+    if record is None:
+        return {}
+    return {name: getattr(record, name) for name in REUSED_FIELDS}
 
 
 def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.hub import push_to_hub
 
     try:
-        model, record = _load(args.model)
+        model = load_model(args.model)
+        record = _reused(model)
         if args.labels is not None:
             record["labels"] = [line.strip() for line in args.labels.read_text().splitlines() if line.strip()]
         for name, value in (("tag", args.tag), ("base_model", args.base_model), ("license", args.license)):
@@ -82,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
             commit_message=args.message,
             **record,
         )
+    except CommandError as error:
+        print(f"kvz push: {error}", file=sys.stderr)
+        return error.exit_code
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz push: {error}", file=sys.stderr)
         return 2

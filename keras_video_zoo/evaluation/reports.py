@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from keras_video_zoo.evaluation.markdown import markdown_table
 from keras_video_zoo.evaluation.metrics import APDifference
+from keras_video_zoo.markdown import markdown_table
 
 SUMMARY_KEYS = ("clip_hit@1", "video_hit@1", "video_hit@5", "mean_class_accuracy", "mAP")
 

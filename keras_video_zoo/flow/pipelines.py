@@ -21,7 +21,6 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo.data.records import VideoDataset
-from keras_video_zoo.data.sampling import TEN_CROPS, CropView
 from keras_video_zoo.flow.graph_decoding import decode_component_jpegs, dequantise_fields
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, check_bound
 from keras_video_zoo.flow.stacking import (
@@ -35,6 +34,7 @@ from keras_video_zoo.flow.stacking import (
 )
 from keras_video_zoo.flow.storage import DIRECTIONS, FlowFolder
 from keras_video_zoo.layers.clip_augmentation import ClipAugmentation, ClipViews
+from keras_video_zoo.views import TEN_CROPS, CropView
 
 OUTPUTS = ("uint8", "float")
 SHORT_VIDEO_POLICIES = ("error", "skip")

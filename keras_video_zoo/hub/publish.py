@@ -9,6 +9,7 @@ with the sha256 of every file) and a generated model card.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -19,93 +20,13 @@ from typing import Any
 
 import keras
 
+from keras_video_zoo.checkpoints import embed_record, require_huggingface_hub
 from keras_video_zoo.hub.model_card import build_model_card, is_generated_card
-from keras_video_zoo.weights import RECORD_FILENAME, InputSpec, WeightsSpec
+from keras_video_zoo.models.pretrained import describe_model
+from keras_video_zoo.weights import RECORD_FILENAME, WeightsSpec
 
 KERAS_FILES = ("config.json", "metadata.json", "model.weights.h5")
 CARD_FILENAME = "README.md"
-DEFAULT_PREPROCESSING: Mapping[str, Any] = {
-    "rgb": "raw RGB pixels 0-255 (uint8 or float), shape (batch, T, H, W, 3); mean subtraction is inside the model",
-    "flow": "x/y flow fields quantised to uint8 with bound 20 (q = round(255 (v + 20) / 40), 128 = no motion); "
-    "dequantised inside the model",
-}
-
-
-def require_huggingface_hub():
-    """Imports huggingface_hub, or says how to install it."""
-    try:
-        import huggingface_hub
-    except ImportError as error:  # an optional dependency (the "hub" extra)
-        raise ImportError(
-            "Publishing to and loading from the Hugging Face Hub needs huggingface_hub: "
-            "pip install 'keras-video-zoo[hub]'"
-        ) from error
-    return huggingface_hub
-
-
-def _head_classes(model: keras.Model) -> int | dict[str, int] | None:
-    from keras_video_zoo.training.transfer import head_classes
-
-    try:
-        return head_classes(model)
-    except ValueError:
-        pass
-    # A fused model (two-stream) has its heads inside the streams: read the classes off its single output.
-    shape = model.output_shape
-    if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[1], int):
-        return shape[1]
-    return None  # include_top=False: a feature extractor has no classes
-
-
-def describe_model(
-    model: keras.Model,
-    *,
-    tag: str = "",
-    labels: Sequence[str] | None = None,
-    preprocessing: Mapping[str, Any] | None = None,
-    evaluation: Mapping[str, Any] | None = None,
-    metrics: Mapping[str, float] | None = None,
-    recipe: Mapping[str, Any] | None = None,
-    dataset: Mapping[str, Any] | str | None = None,
-    base_model: str | None = None,
-    license: str | None = None,
-    model_kwargs: Mapping[str, Any] | None = None,
-) -> WeightsSpec:
-    """The record of ``model`` (without file hashes): inputs, classes and parameters read from the model.
-
-    Raises:
-        ValueError: ``labels`` does not have one name per class.
-    """
-    num_classes = _head_classes(model)
-    labels = tuple(labels or ())
-    if labels and num_classes != len(labels):
-        raise ValueError(
-            f"labels has {len(labels)} names but model {model.name!r} has {num_classes} classes; "
-            "give one name per output class, in output order."
-        )
-    inputs = InputSpec.from_model(model)
-    if preprocessing is None:  # the zoo's input contract, for the kinds of input this model takes
-        kinds = {"rgb" if spec.channels == 3 else "flow" for spec in inputs}
-        preprocessing = {kind: text for kind, text in DEFAULT_PREPROCESSING.items() if kind in kinds}
-    if model_kwargs is None:
-        model_kwargs = {"num_classes": num_classes} if num_classes is not None else {}
-    return WeightsSpec(
-        model=model.name,
-        tag=tag,
-        labels=labels,
-        num_classes=num_classes,
-        inputs=inputs,
-        num_params=int(model.count_params()),
-        preprocessing=dict(preprocessing),
-        evaluation=dict(evaluation or {}),
-        metrics=dict(metrics or {}),
-        recipe=dict(recipe or {}),
-        dataset={"name": dataset} if isinstance(dataset, str) else dict(dataset or {}),
-        model_kwargs=dict(model_kwargs),
-        base_model=base_model,
-        license=license,
-        keras_version=keras.__version__,
-    )
 
 
 def save_pretrained(
@@ -126,8 +47,8 @@ def save_pretrained(
         card: whether to write README.md (a generated model card).
         card_tags: extra tags for the card's metadata.
         repo_id: the Hub repo the card's usage example names.
-        **record: :func:`describe_model` arguments (``tag``, ``labels``,
-            ``metrics``, ``recipe``, ``dataset``, ...).
+        **record: :func:`~keras_video_zoo.models.pretrained.describe_model` arguments
+            (``tag``, ``labels``, ``metrics``, ``recipe``, ``dataset``, ...).
 
     Returns:
         The record written to ``keras_video_zoo.json``.
@@ -160,9 +81,33 @@ def save_pretrained(
 
 
 def _dumps(data: Mapping[str, Any]) -> str:
-    import json
-
     return json.dumps(data, indent=2) + "\n"
+
+
+def save_keras_file(model: keras.Model, path: str | os.PathLike, **record: Any) -> WeightsSpec:
+    """Saves ``model`` as one ``.keras`` file that carries its record (labels, inputs, build arguments).
+
+    ``keras.saving.load_model`` reads the file as usual; ``keras_video_zoo.create_model(path)``
+    and every ``kvz --model path`` also know its class names and input contract.
+
+    Args:
+        model: the model to save.
+        path: the ``.keras`` file to write.
+        **record: :func:`~keras_video_zoo.models.pretrained.describe_model` arguments.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_video_zoo import create_model
+    >>> from keras_video_zoo.hub import save_keras_file
+    >>> path = tempfile.mkdtemp() + "/model.keras"
+    >>> _ = save_keras_file(create_model("single_frame_tiny", num_classes=2), path, labels=["walk", "run"])
+    >>> create_model(path).record.labels
+    ('walk', 'run')
+    """
+    spec = describe_model(model, **record)
+    model.save(path)
+    embed_record(path, spec)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -225,9 +170,9 @@ def push_to_hub(
         endpoint: the Hub URL; ``None`` uses huggingface_hub's (``HF_ENDPOINT``).
         commit_message: defaults to ``"Upload <model.tag> with keras_video_zoo"``.
         card_tags: extra tags for the card's metadata.
-        **record: :func:`describe_model` arguments (``tag``, ``labels``,
-            ``preprocessing``, ``evaluation``, ``metrics``, ``recipe``,
-            ``dataset``, ``base_model``, ``license``).
+        **record: :func:`~keras_video_zoo.models.pretrained.describe_model` arguments (``tag``,
+            ``labels``, ``preprocessing``, ``evaluation``, ``metrics``, ``recipe``, ``dataset``,
+            ``base_model``, ``license``).
 
     Returns:
         :class:`Published`: repo, branch, commit id, URL and record.

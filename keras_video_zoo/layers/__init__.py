@@ -2,6 +2,7 @@
 
 from keras_video_zoo.layers.clip_augmentation import AverageViews, ClipAugmentation, ClipViews
 from keras_video_zoo.layers.frame_selection import SelectFrames
+from keras_video_zoo.layers.frame_window_convolution import FrameWindowConv
 from keras_video_zoo.layers.frames_to_channels import FramesToChannels
 from keras_video_zoo.layers.linear_svm_fusion import LinearSVMFusion
 from keras_video_zoo.layers.local_response_normalization import LocalResponseNormalization
@@ -16,6 +17,7 @@ __all__ = [
     "ContextResize",
     "FoldTime",
     "FoveaCrop",
+    "FrameWindowConv",
     "FramesToChannels",
     "LinearSVMFusion",
     "LocalResponseNormalization",

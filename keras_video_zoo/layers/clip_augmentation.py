@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
-from keras_video_zoo.data.sampling import CropView
+from keras_video_zoo.views import CropView
 
 FLOW_MODES = (None, "float", "uint8")
 
@@ -230,7 +230,7 @@ class ClipViews(_ClipGeometry):
 
     Example:
     >>> import numpy as np
-    >>> from keras_video_zoo.data.sampling import TEN_CROPS
+    >>> from keras_video_zoo.views import TEN_CROPS
     >>> layer = ClipViews(TEN_CROPS, crop_size=224, resize=None, centre_square=False)
     >>> tuple(layer(np.zeros((2, 1, 256, 340, 3), "uint8")).shape)
     (20, 1, 224, 224, 3)
@@ -376,7 +376,7 @@ def with_views(
     Example:
     >>> import numpy as np
     >>> from keras_video_zoo import create_model
-    >>> from keras_video_zoo.data.sampling import KARPATHY_VIEWS
+    >>> from keras_video_zoo.views import KARPATHY_VIEWS
     >>> model = with_views(create_model("single_frame_tiny"), KARPATHY_VIEWS)
     >>> scores = model.predict(np.zeros((3, 1, 72, 96, 3), "uint8"), verbose=0)
     >>> scores.shape, bool(np.allclose(scores.sum(axis=1), 1, atol=1e-5))

@@ -6,9 +6,9 @@ import math
 
 import keras
 
-from keras_video_zoo.layers import LocalResponseNormalization
+from keras_video_zoo.layers import FrameWindowConv, LocalResponseNormalization
 
-_COUNTED = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D, keras.layers.Dense)
+_COUNTED = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D, keras.layers.Dense, FrameWindowConv)
 
 
 def count_flops(model: keras.Model) -> int:

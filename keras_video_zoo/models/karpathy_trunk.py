@@ -3,9 +3,9 @@
 Trunk: ``C(96,11,3)-N-P-C(256,5,1)-N-P-C(384,3,1)-C(384,3,1)-C(256,3,1)-P``
 followed by ``FC(4096)-FC(4096)-softmax`` (see ``shared/design/MODELS.md``).
 Every conv is 'same' in space; every pool is 2x2/2 'valid'. The first
-``len(temporal_kernels)`` convs may also span time (slow fusion); they are
-valid in time, which Keras cannot mix with 'same' in space in one padding
-argument, so space is zero-padded explicitly the way TF pads for 'same'.
+``len(temporal_kernels)`` convs may also span time (slow fusion); they are valid
+in time and 'same' in space, computed by :class:`~keras_video_zoo.layers.FrameWindowConv`
+as one 2-D convolution over frame windows (fast on every backend and CPU).
 """
 
 from __future__ import annotations
@@ -16,16 +16,9 @@ from dataclasses import dataclass
 
 import keras
 
-from keras_video_zoo.layers import ContextResize, FoveaCrop, LocalResponseNormalization
-from keras_video_zoo.models.common import (
-    ClipShape,
-    NumClasses,
-    check_head_arguments,
-    check_pixel_scale,
-    classifier_head,
-    load_weights,
-    scale_filters,
-)
+from keras_video_zoo.layers import ContextResize, FoveaCrop, FrameWindowConv, LocalResponseNormalization
+from keras_video_zoo.models.common import ClipShape, Head, check_pixel_scale, classifier_head, scale_filters
+from keras_video_zoo.models.pretrained import load_weights
 
 FILTERS = (96, 256, 384, 384, 256)
 KERNELS = (11, 5, 3, 3, 3)
@@ -56,12 +49,6 @@ class TrunkSpec:
 def scaled_filters(width: float) -> tuple[int, ...]:
     """The paper's conv widths times ``width``, at least one filter each."""
     return scale_filters(FILTERS, width)
-
-
-def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """TF's 'same' padding for one axis: the extra pixel goes after."""
-    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
 
 
 def trunk_feature_size(size: int, pool5: bool) -> int:
@@ -128,17 +115,9 @@ class KarpathyTower:
         name = f"conv{index + 1}"
         if index >= len(self.spec.temporal_kernels):
             return self.layer(keras.layers.Conv2D, name, filters, kernel, stride, padding="same", activation="relu")(x)
-        height, width = x.shape[2], x.shape[3]
-        padding = ((0, 0), same_padding(height, kernel, stride), same_padding(width, kernel, stride))
-        x = self.layer(keras.layers.ZeroPadding3D, name + "_pad", padding)(x)
         t_kernel, t_stride = self.spec.temporal_kernels[index], self.spec.temporal_strides[index]
         x = self.layer(
-            keras.layers.Conv3D,
-            name,
-            filters,
-            (t_kernel, kernel, kernel),
-            (t_stride, stride, stride),
-            activation="relu",
+            FrameWindowConv, name, filters, (t_kernel, kernel, kernel), (t_stride, stride, stride), activation="relu"
         )(x)
         if index == len(self.spec.temporal_kernels) - 1:
             # Time is fully fused (one step left, checked by the factory): drop the axis.
@@ -161,48 +140,21 @@ class KarpathyTower:
         return self._norm_pool(x, 5, norm=False) if self.pool5 else x
 
 
-# Arguments every Karpathy factory takes and passes on to build_karpathy_model unchanged.
-SHARED_ARGUMENTS = (
-    "resolution",
-    "shared_streams",
-    "include_top",
-    "weights",
-    "pooling",
-    "num_classes",
-    "classifier_activation",
-    "dropout",
-    "fc_units",
-    "mean",
-    "pixel_scale",
-    "name",
-)
-
-
-def shared_arguments(factory_locals: dict) -> dict:
-    """Picks :data:`SHARED_ARGUMENTS` from a factory's ``locals()``."""
-    return {key: factory_locals[key] for key in SHARED_ARGUMENTS}
-
-
 def build_karpathy_model(
     *,
     family: str,
     spec: TrunkSpec,
     stream_forward: Callable[[KarpathyTower, keras.KerasTensor], keras.KerasTensor],
     clip_shape: ClipShape,
+    head: Head,
     resolution: str,
     shared_streams: bool,
-    include_top: bool,
-    weights,
-    pooling: str | None,
-    num_classes: NumClasses,
-    classifier_activation: str | None,
-    dropout: float,
-    fc_units: int | Sequence[int],
     mean: float,
     pixel_scale: float,
+    weights,
     name: str | None,
 ) -> keras.Model:
-    """Assembles input, preprocessing, resolution streams, fusion and head.
+    """Assembles input, preprocessing, resolution streams, fusion and head, then loads ``weights``.
 
     Args:
         family: factory name, used for the default model name and messages.
@@ -212,13 +164,14 @@ def build_karpathy_model(
             and ``tower`` to a 4-D feature map. Extra layers it needs come from
             ``tower.layer(...)`` so that they are named and shared per stream.
         clip_shape: validated (T, H, W, C).
+        head: the checked head arguments.
         resolution: "full", "multires", "fovea" or "context".
         shared_streams: multires only; fovea and context share weights.
         mean: subtracted from every input pixel inside the model.
         pixel_scale: multiplies the mean-subtracted pixels.
-        The other arguments are the factory's (see ``slow_fusion``).
+        weights: the factory's ``weights`` (see :func:`~keras_video_zoo.models.pretrained.load_weights`).
+        name: model name (default: the family, plus the resolution).
     """
-    fc = check_head_arguments(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {RESOLUTIONS}; got {resolution!r}.")
     if shared_streams and resolution != "multires":
@@ -245,18 +198,9 @@ def build_karpathy_model(
             views.append(stream_forward(shared or KarpathyTower(spec, "context_", pool5=False), context))
         features = views[0] if len(views) == 1 else keras.layers.Concatenate(name="fovea_context")(views)
 
-    outputs = classifier_head(
-        features,
-        include_top=include_top,
-        pooling=pooling,
-        fc_units=fc,
-        num_classes=num_classes,
-        classifier_activation=classifier_activation,
-        dropout=dropout,
-    )
     default_name = family if resolution == "full" else f"{family}_{resolution}"
-    model = keras.Model(inputs, outputs, name=name or default_name)
-    return load_weights(model, weights)
+    model = keras.Model(inputs, classifier_head(features, head), name=name or default_name)
+    return load_weights(model, weights, default_name)
 
 
 def default_clip_shape(frames: int, resolution: str) -> ClipShape:

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_video_zoo.models.common import NumClasses, check_input_shape
+from keras_video_zoo.models.common import Head, NumClasses, check_input_shape
 from keras_video_zoo.models.karpathy_trunk import (
     PIXEL_MEAN,
     TrunkSpec,
     build_karpathy_model,
     default_clip_shape,
     scaled_filters,
-    shared_arguments,
 )
 from keras_video_zoo.models.tiny import TINY, tiny_clip
 from keras_video_zoo.registry import register_model
@@ -74,7 +73,13 @@ def single_frame(
         spec=TrunkSpec(scaled_filters(width), lrn_beta),
         stream_forward=one_frame,
         clip_shape=clip_shape,
-        **shared_arguments(locals()),
+        head=Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units),
+        resolution=resolution,
+        shared_streams=shared_streams,
+        mean=mean,
+        pixel_scale=pixel_scale,
+        weights=weights,
+        name=name,
     )
 
 

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_video_zoo.models.common import NumClasses, check_input_shape
+from keras_video_zoo.models.common import Head, NumClasses, check_input_shape
 from keras_video_zoo.models.karpathy_trunk import (
     PIXEL_MEAN,
     TrunkSpec,
     build_karpathy_model,
     default_clip_shape,
     scaled_filters,
-    shared_arguments,
     temporal_sizes,
 )
 from keras_video_zoo.models.tiny import TINY, tiny_clip
@@ -51,7 +50,7 @@ def slow_fusion(
         include_top: whether to include fc6, fc7 and the classifier.
         weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
             variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
-            (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            (see :func:`~keras_video_zoo.models.pretrained.load_weights`). No Sports-1M or UCF-101
             weights ship for the paper-size models: train them with ``kvz train`` and publish them
             with ``kvz push`` (README, "Paper-size weights").
         input_shape: clip shape ``(frames, height, width, channels)``; defaults
@@ -115,7 +114,13 @@ def slow_fusion(
         spec=TrunkSpec(scaled_filters(width), lrn_beta, kernels, strides),
         stream_forward=lambda tower, clip: tower(clip),
         clip_shape=clip_shape,
-        **shared_arguments(locals()),
+        head=Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units),
+        resolution=resolution,
+        shared_streams=shared_streams,
+        mean=mean,
+        pixel_scale=pixel_scale,
+        weights=weights,
+        name=name,
     )
 
 

@@ -15,38 +15,22 @@ import keras
 
 from keras_video_zoo.layers import FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
 from keras_video_zoo.models import cnn_m_trunk
-from keras_video_zoo.models.common import (
-    NumClasses,
-    check_head_arguments,
-    check_input_shape,
-    check_pixel_scale,
-    classifier_head,
-)
-from keras_video_zoo.models.common import load_weights as load_weights_file
+from keras_video_zoo.models.common import Head, NumClasses, check_input_shape, check_pixel_scale, classifier_head
 from keras_video_zoo.models.cross_modality import cross_modality_init
+from keras_video_zoo.models.pretrained import create_model, load_weights
 from keras_video_zoo.models.tiny import TINY_PIXEL_SCALE, tiny_clip
-from keras_video_zoo.registry import create_model, register_model
+from keras_video_zoo.registry import register_model
 
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)  # CNN-M was pretrained on ImageNet with this mean
 FUSIONS = ("average", "svm")
 TINY_STREAM = {"width": 0.125, "fc_units": (64, 32), "num_classes": 10}
 
 
-HEAD_ARGUMENTS = ("include_top", "pooling", "num_classes", "classifier_activation", "dropout", "fc_units")
-
-
-def _stream_model(inputs, x, factory_locals: dict, *, norm2: bool, name: str) -> keras.Model:
-    """Trunk and head on the preprocessed 4-D frames or flow stack ``x``.
-
-    ``factory_locals`` is the factory's ``locals()``: the head arguments,
-    ``width`` and ``lrn_beta`` are taken from it.
-    """
+def _stream_model(inputs, x, head: Head, *, width: float, lrn_beta: float, norm2: bool, name: str) -> keras.Model:
+    """Trunk and head on the preprocessed 4-D frames or flow stack ``x``."""
     cnn_m_trunk.check_input_size(x.shape[1], x.shape[2])
-    head = {key: factory_locals[key] for key in HEAD_ARGUMENTS}
-    head["fc_units"] = check_head_arguments(**head)
-    filters = cnn_m_trunk.scaled_filters(factory_locals["width"])
-    features = cnn_m_trunk.cnn_m_trunk(x, filters, factory_locals["lrn_beta"], norm2=norm2)
-    return keras.Model(inputs, classifier_head(features, **head), name=name)
+    features = cnn_m_trunk.cnn_m_trunk(x, cnn_m_trunk.scaled_filters(width), lrn_beta, norm2=norm2)
+    return keras.Model(inputs, classifier_head(features, head), name=name)
 
 
 @register_model
@@ -72,7 +56,7 @@ def spatial_stream(
         include_top: whether to include fc6, fc7 and the classifier.
         weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
             variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
-            (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            (see :func:`~keras_video_zoo.models.pretrained.load_weights`). No Sports-1M or UCF-101
             weights ship for the paper-size models: train them with ``kvz train`` and publish them
             with ``kvz push`` (README, "Paper-size weights").
         input_shape: ``(1, height, width, 3)``; defaults to ``(1, 224, 224, 3)``.
@@ -108,8 +92,9 @@ def spatial_stream(
     offset = -mean * pixel_scale if isinstance(mean, (int, float)) else [-m * pixel_scale for m in mean]
     x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(inputs)
     x = keras.layers.Reshape(clip_shape[1:], name="squeeze_time")(x)
-    model = _stream_model(inputs, x, locals(), norm2=True, name=name or "spatial_stream")
-    return load_weights_file(model, weights)
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
+    model = _stream_model(inputs, x, head, width=width, lrn_beta=lrn_beta, norm2=True, name=name or "spatial_stream")
+    return load_weights(model, weights, "spatial_stream")
 
 
 @register_model
@@ -187,10 +172,11 @@ def temporal_stream(
         x = MeanFlowSubtraction(name="mean_flow_subtraction")(x)
     x = FramesToChannels(name="stack_flow")(x)
     default_name = "temporal_stream_bidirectional" if bidirectional else "temporal_stream"
-    model = _stream_model(inputs, x, locals(), norm2=False, name=name or default_name)
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
+    model = _stream_model(inputs, x, head, width=width, lrn_beta=lrn_beta, norm2=False, name=name or default_name)
     if cross_modality_from is not None:
         cross_modality_init(model, cross_modality_from)
-    return load_weights_file(model, weights)
+    return load_weights(model, weights, default_name)
 
 
 def _resolve_stream(stream: keras.Model | str, num_classes: int | None, role: str) -> keras.Model:
@@ -230,8 +216,8 @@ def two_stream(
         num_classes: classes for streams built from names; checked against
             given models. Both streams must have the same classes.
         weights: ``None`` (random), a registered tag (``"synthetic"``: bundled for the ``*_tiny``
-            variants only), ``"hf://org/name[@rev]"``, a checkpoint folder or a ``.weights.h5`` path
-            of the fused model (see :func:`~keras_video_zoo.models.common.load_weights`). No Sports-1M or UCF-101
+            variants only), any checkpoint SOURCE or a ``.weights.h5`` path of the fused model
+            (see :func:`~keras_video_zoo.models.pretrained.load_weights`). No Sports-1M or UCF-101
             weights ship for the paper-size models: train them with ``kvz train`` and publish them
             with ``kvz push`` (README, "Paper-size weights").
         name: model name.
@@ -272,7 +258,7 @@ def two_stream(
     else:
         fused = LinearSVMFusion(classes["spatial"], name="svm_fusion")(scores)
     model = keras.Model(inputs, fused, name=name or "two_stream")
-    return load_weights_file(model, weights)
+    return load_weights(model, weights, "two_stream")
 
 
 MULTITASK_HEADS = {"ucf101": 101, "hmdb51": 51}

@@ -10,13 +10,7 @@ from keras_video_zoo.training.distribution import (
 from keras_video_zoo.training.fit import StopAtStep, check_dataset_classes, default_loss_and_metrics, fit, plan_steps
 from keras_video_zoo.training.multitask import IGNORE_LABEL, multitask_labels, multitask_losses
 from keras_video_zoo.training.recipes import RECIPES, Recipe, get_recipe, precision_policy
-from keras_video_zoo.training.transfer import (
-    TRANSFER_MODES,
-    head_classes,
-    head_layer_names,
-    prepare_transfer,
-    trainable_report,
-)
+from keras_video_zoo.training.transfer import TRANSFER_MODES, prepare_transfer, trainable_report
 
 __all__ = [
     "IGNORE_LABEL",
@@ -31,8 +25,6 @@ __all__ = [
     "fit",
     "get_recipe",
     "get_strategy",
-    "head_classes",
-    "head_layer_names",
     "multitask_labels",
     "multitask_losses",
     "plan_steps",

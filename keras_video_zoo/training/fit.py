@@ -28,10 +28,10 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_video_zoo.models.heads import head_classes
 from keras_video_zoo.training.distribution import fit_scope
 from keras_video_zoo.training.multitask import multitask_losses
 from keras_video_zoo.training.recipes import Recipe, get_recipe
-from keras_video_zoo.training.transfer import head_classes
 
 Classes = int | Sequence[str] | Mapping[str, int]
 

@@ -15,55 +15,18 @@ from typing import Any
 
 import keras
 
-from keras_video_zoo.evaluation.markdown import markdown_table
+from keras_video_zoo.evaluation.score_fusion import svm_fusion_layer
+from keras_video_zoo.markdown import markdown_table
+from keras_video_zoo.models.heads import HEAD_DROPOUT, head_classes, head_layer_names, nested_models, replace_classifier
+from keras_video_zoo.models.two_stream import two_stream
+from keras_video_zoo.registry import BuildArguments
 
 TRANSFER_MODES = ("scratch", "top", "top3", "all")
 DEFAULT_TRANSFER_DROPOUT = 0.9  # the paper's keep probability 0.1 for "top" and "top3"
-HEAD_DROPOUT = "predictions_dropout"
 FC_LAYERS = ("fc6_dropout", "fc6", "fc7_dropout", "fc7")
 # Dropouts in front of the layers each mode trains.
 TRAINED_DROPOUTS = {"top": ("predictions_dropout",), "top3": ("fc6_dropout", "fc7_dropout", "predictions_dropout")}
 ALL_DROPOUTS = ("fc6_dropout", "fc7_dropout", "predictions_dropout")
-
-
-def head_layer_names(model: keras.Model) -> list[str]:
-    """Names of the classifier layers: ``predictions`` or the multi-task ``predictions_<dataset>``.
-
-    Example:
-    >>> from keras_video_zoo import create_model
-    >>> head_layer_names(create_model("temporal_stream_multitask_tiny"))
-    ['predictions_source', 'predictions_target']
-    """
-    return [
-        layer.name
-        for layer in model.layers
-        if layer.name == "predictions" or (layer.name.startswith("predictions_") and layer.name != HEAD_DROPOUT)
-    ]
-
-
-def head_classes(model: keras.Model) -> int | dict[str, int]:
-    """Classes of the model's head: an int, or ``{dataset: classes}`` for multi-task heads.
-
-    Example:
-    >>> from keras_video_zoo import create_model
-    >>> head_classes(create_model("slow_fusion_tiny", num_classes=7))
-    7
-    """
-    names = head_layer_names(model)
-    if not names and model.layers and isinstance(model.layers[-1], keras.Model):
-        # A wrapper such as with_augmentation's: the head is its inner model's.
-        return head_classes(model.layers[-1])
-    if not names:
-        raise ValueError(
-            f"Model {model.name!r} has no classifier layer named 'predictions' (built with include_top=False?)."
-        )
-    if names == ["predictions"]:
-        return int(model.get_layer("predictions").units)
-    return {name[len("predictions_") :]: int(model.get_layer(name).units) for name in names}
-
-
-def _nested_streams(model: keras.Model) -> list[keras.Model]:
-    return [layer for layer in model.layers if isinstance(layer, keras.Model)]
 
 
 def _required_layers(mode: str, new_head: bool) -> tuple[str, ...]:
@@ -118,32 +81,6 @@ def _clone(model: keras.Model, rates: Mapping[str, float], seed: int | None) -> 
     return keras.models.clone_model(model, clone_function=clone_layer)
 
 
-def _new_heads(
-    model: keras.Model, old: int | dict[str, int] | None, classes: int | Mapping[str, int], seed: int | None
-) -> keras.Model:
-    """Replaces the classifier(s) on ``predictions_dropout``, keeping heads whose classes did not change."""
-    features = model.get_layer(HEAD_DROPOUT).output
-    template = model.get_layer(head_layer_names(model)[0])
-    wanted = {"": classes} if isinstance(classes, int) else dict(classes)
-    existing = {"": old} if isinstance(old, int) else dict(old or {})
-    outputs = {}
-    for offset, (dataset, units) in enumerate(wanted.items()):
-        name = f"predictions_{dataset}" if dataset else "predictions"
-        initializer = keras.initializers.GlorotUniform(seed=None if seed is None else seed + 10_000 + offset)
-        dense = keras.layers.Dense(
-            units,
-            activation=template.activation,
-            kernel_initializer=initializer,
-            name=name,
-            dtype="float32",  # scores stay float32 under mixed precision, as in classifier_head
-        )
-        outputs[dataset] = dense(features)
-        if existing.get(dataset) == units:  # same head: keep what it learnt
-            dense.set_weights(model.get_layer(name).get_weights())
-    output = outputs[""] if isinstance(classes, int) else outputs
-    return keras.Model(model.inputs, output, name=model.name)
-
-
 def _set_trainable(model: keras.Model, mode: str) -> None:
     model.trainable = True
     if mode in ("all", "scratch"):
@@ -162,9 +99,6 @@ def _check_classes(num_classes: Any) -> None:
 
 
 def _transfer_two_stream(model: keras.Model, streams: list[keras.Model], mode: str, num_classes, **kwargs):
-    from keras_video_zoo.evaluation.score_fusion import svm_fusion_layer
-    from keras_video_zoo.models.two_stream import two_stream
-
     fusion = "svm" if any(type(layer).__name__ == "LinearSVMFusion" for layer in model.layers) else "average"
     names = [layer.name for layer in model.layers]
     if len(streams) != 2 or not ({"clip", "flow"} <= set(names)):
@@ -236,9 +170,11 @@ def prepare_transfer(
         _check_classes(num_classes)
     if dropout is not None and not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout is a drop rate in [0, 1) (the paper's transfer runs use 0.9); got {dropout}.")
-    streams = _nested_streams(model)
+    streams = nested_models(model)
     if streams:
-        return _transfer_two_stream(model, streams, mode, num_classes, dropout=dropout, seed=seed, new_head=new_head)
+        fused = _transfer_two_stream(model, streams, mode, num_classes, dropout=dropout, seed=seed, new_head=new_head)
+        _carry_build_arguments(model, fused, num_classes)
+        return fused
 
     old_classes = head_classes(model) if head_layer_names(model) else None
     replace_head = bool(new_head) or (num_classes is not None and num_classes != old_classes)
@@ -255,11 +191,22 @@ def prepare_transfer(
     if mode != "scratch":
         transferred.set_weights(model.get_weights())
     if replace_head:
-        if new_head:  # a fresh classifier even where the classes match
-            old_classes = None
-        transferred = _new_heads(transferred, old_classes, num_classes or head_classes(model), seed)
+        # new_head=True: a fresh classifier even where the classes match.
+        transferred = replace_classifier(transferred, num_classes or old_classes, seed=seed, keep_matching=not new_head)
     _set_trainable(transferred, mode)
+    _carry_build_arguments(model, transferred, num_classes if replace_head else None)
     return transferred
+
+
+def _carry_build_arguments(model: keras.Model, transferred: keras.Model, num_classes) -> None:
+    """The transferred model rebuilds like the original, with its new classes.
+
+    Its dropout rates are not build arguments; a checkpoint of it restores them from its saved config.
+    """
+    built = getattr(model, "build_arguments", None)
+    if built is not None and num_classes is not None:
+        built = BuildArguments(built.model, {**built.kwargs, "num_classes": num_classes})
+    transferred.build_arguments = built
 
 
 def _parameter_rows(model: keras.Model, prefix: str = "") -> list[tuple[str, int, int]]:

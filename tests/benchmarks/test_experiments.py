@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import doctest
-import sys
-from pathlib import Path
 
+import experiments  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-experiments = pytest.importorskip("experiments")
 
 
 def test_docstring_examples_hold():

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import experiments  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
+import karpathy_table1 as table1  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-table1 = pytest.importorskip("karpathy_table1")
-experiments = pytest.importorskip("experiments")
 
 CLASSES = sorted(spec.name for spec in table1.SOURCE_CLASSES)
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
+import experiments  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
+import simonyan_tables as simonyan  # a benchmark script: benchmarks/ is on the tests' path (setup.cfg)
 
 from keras_video_zoo.data.synthetic_dataset import TARGET_CLASSES, class_order
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-simonyan = pytest.importorskip("simonyan_tables")
-experiments = pytest.importorskip("experiments")
 
 
 def test_flow_inputs_cover_the_papers_table_2():

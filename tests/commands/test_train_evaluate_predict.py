@@ -45,13 +45,20 @@ def test_commands_are_listed_in_help():
 
 
 def test_train_saves_the_plain_model_logs_one_epoch_and_names_the_classes(data_root, trained_run):
-    model = keras.saving.load_model(trained_run / "model.keras")
+    model = keras.saving.load_model(trained_run / "model.keras")  # plain Keras reads it
     assert model.name == MODEL  # the un-augmented model
     assert model.output_shape == (None, 5)
     assert _epochs_logged(trained_run) == ["0"]
     assert (trained_run / "checkpoints" / "last.keras").is_file()
-    run_info = json.loads((trained_run / "run.json").read_text())
-    assert run_info["classes"] == list(ucf101(data_root, subset="train").class_names)
+    class_names = list(ucf101(data_root, subset="train").class_names)
+    assert json.loads((trained_run / "run.json").read_text())["classes"] == class_names
+    # The run folder and its .keras are model SOURCEs that know their labels and rebuild with today's code.
+    for source in (trained_run, trained_run / "model.keras"):
+        loaded = create_model(source)
+        assert list(loaded.record.labels) == class_names and loaded.record.inputs[0].shape == (1, 64, 64, 3)
+        assert loaded.build_arguments.model == MODEL and loaded.record.model_kwargs == {"num_classes": 5}
+        clip = np.zeros((1, 1, 64, 64, 3), "uint8")
+        np.testing.assert_allclose(loaded.predict_on_batch(clip), model.predict_on_batch(clip), atol=1e-6)
 
 
 def test_rerun_of_a_finished_run_trains_no_more(data_root, trained_run, capsys):
@@ -96,10 +103,11 @@ def test_train_prints_the_trainable_report(data_root, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--model", "no_such_model"], "no_such_model"),
-        (["--model", MODEL, "--transfer", "top"], "needs --weights"),
+        (["--model", "no_such_model"], "Unknown model 'no_such_model'"),
+        (["--model", "slow_fusion_tiny.sythetic"], "Tags for 'slow_fusion_tiny': slow_fusion_tiny.synthetic."),
+        (["--model", MODEL, "--transfer", "top"], "needs a checkpoint to transfer from"),
         (["--model", MODEL, "--recipe", "karpathy"], "epochs"),
-        ([], "name a model with --model"),
+        (["--model", "runs/nowhere"], "no such folder or file"),
     ],
 )
 def test_train_bad_input_exits_2_before_training(data_root, tmp_path, capsys, extra, message):
@@ -110,19 +118,26 @@ def test_train_bad_input_exits_2_before_training(data_root, tmp_path, capsys, ex
     assert not (run_dir / "model.keras").exists()
 
 
-def test_train_weights_with_other_classes_need_a_transfer_mode(data_root, tmp_path, capsys):
+def test_model_is_never_read_as_an_abbreviation(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "data", "--out", "x", "--model", MODEL, "--mod", MODEL])  # no abbreviated options
+    assert "unrecognized arguments: --mod" in capsys.readouterr().err
+
+
+def test_a_checkpoint_with_other_classes_gets_a_new_head(data_root, tmp_path, capsys):
     weights = tmp_path / "ten.keras"
-    create_model(MODEL).save(weights)  # 10 classes; the dataset has 5
-    argv = ["train", str(data_root), "--weights", str(weights), "--run-dir", str(tmp_path / "run")]
-    assert main([*argv, "--epochs", "1"]) == 2
-    err = capsys.readouterr().err
-    assert "5 classes" in err and "predicts 10" in err
+    create_model(MODEL).save(weights)  # 10 classes, a plain Keras file; the dataset has 5
+    argv = ["train", str(data_root), "--model", str(weights), "--run-dir", str(tmp_path / "run")]
+    assert main([*argv, "--epochs", "1", "--batch-size", "8", "--no-progress"]) == 0
+    trained = create_model(tmp_path / "run")
+    assert trained.output_shape == (None, 5) and trained.record.base_model == str(weights)
+    assert list(trained.record.labels) == list(ucf101(data_root, subset="train").class_names)
 
 
 def test_finetune_top_changes_only_the_head(data_root, trained_run, tmp_path, capsys):
     run_dir = tmp_path / "finetune"
     weights = str(trained_run / "model.keras")
-    argv = ["finetune", str(data_root), "--weights", weights, "--transfer", "top", "--run-dir", str(run_dir)]
+    argv = ["finetune", str(data_root), "--model", weights, "--transfer", "top", "--run-dir", str(run_dir)]
     assert main([*argv, "--epochs", "1", "--batch-size", "8", "--seed", "0", "--no-progress"]) == 0
     assert "| conv1 | 0 | 4,368 |" in capsys.readouterr().out  # frozen
     before = keras.saving.load_model(weights)
@@ -135,7 +150,17 @@ def test_finetune_top_changes_only_the_head(data_root, trained_run, tmp_path, ca
                 np.testing.assert_array_equal(old, new, err_msg=layer.name)
 
 
-def test_finetune_requires_weights():
+def test_finetune_a_bundled_checkpoint_on_other_classes(data_root, tmp_path, capsys):
+    run_dir = tmp_path / "finetune"
+    argv = ["finetune", str(data_root), "--model", "single_frame_tiny.synthetic", "--run-dir", str(run_dir)]
+    assert main([*argv, "--epochs", "1", "--batch-size", "8", "--seed", "0", "--no-progress"]) == 0
+    tuned = create_model(run_dir)
+    assert tuned.output_shape == (None, 5) and tuned.record.base_model == "single_frame_tiny.synthetic"
+    assert list(tuned.record.labels) == list(ucf101(data_root, subset="train").class_names)
+    assert tuned.get_layer("fc6_dropout").rate == 0.9  # top3's dropout, restored from the saved model
+
+
+def test_finetune_requires_a_model():
     with pytest.raises(SystemExit) as exit_info:
         main(["finetune", "data", "--run-dir", "run"])
     assert exit_info.value.code == 2
@@ -143,7 +168,7 @@ def test_finetune_requires_weights():
 
 def test_evaluate_multi_view_protocol_writes_the_report(data_root, trained_run, tmp_path, capsys):
     out = tmp_path / "report"
-    argv = ["evaluate", str(data_root), "--model-path", str(trained_run / "model.keras"), "--out", str(out)]
+    argv = ["evaluate", str(data_root), "--model", str(trained_run), "--out", str(out)]
     assert main([*argv, "--protocol", "karpathy", "--clips", "2", "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert "| video_hit@1 |" in captured.out
@@ -162,48 +187,67 @@ def test_evaluate_multi_view_protocol_writes_the_report(data_root, trained_run, 
     [(["--protocol", "uniform:x"], "unknown protocol"), (["--protocol", "uniform:2", "--clips", "3"], "--clips")],
 )
 def test_evaluate_bad_protocol_exits_2(data_root, trained_run, tmp_path, capsys, extra, message):
-    argv = ["evaluate", str(data_root), "--model-path", str(trained_run / "model.keras"), "--out", str(tmp_path)]
+    argv = ["evaluate", str(data_root), "--model", str(trained_run / "model.keras"), "--out", str(tmp_path)]
     assert main([*argv, *extra]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kvz evaluate:") and message in err
 
 
 def test_evaluate_missing_model_exits_2(data_root, tmp_path, capsys):
-    argv = ["evaluate", str(data_root), "--model-path", str(tmp_path / "none.keras"), "--out", str(tmp_path)]
+    argv = ["evaluate", str(data_root), "--model", str(tmp_path / "none.keras"), "--out", str(tmp_path)]
     assert main(argv) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_predict_prints_top_classes_and_reports_bad_paths(data_root, trained_run, tmp_path, capsys):
+def test_evaluate_refuses_a_model_of_other_classes(data_root, tmp_path, capsys):
+    argv = ["evaluate", str(data_root), "--model", "single_frame_tiny.synthetic", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "are not the dataset's" in capsys.readouterr().err
+
+
+def test_predict_gives_every_file_a_line_with_label_names_or_a_reason(data_root, trained_run, tmp_path, capsys):
     videos = sorted(data_root.rglob("*.avi"))[:2]
     folder = tmp_path / "mixed"
     folder.mkdir()
     shutil.copy(videos[1], folder)
     (folder / "notes.txt").write_text("not a video")
     (folder / "broken.avi").write_bytes(b"not a video either")
-    model_path = str(trained_run / "model.keras")
-    argv = ["predict", str(videos[0]), str(folder), str(tmp_path / "missing.mp4"), "--model-path", model_path]
-    assert main([*argv, "--top", "3"]) == 1
+    argv = ["predict", str(videos[0]), str(folder), str(tmp_path / "missing.mp4"), "--model", str(trained_run)]
+    assert main([*argv, "--top", "3"]) == 0  # the work completed; the bad files are reported
     captured = capsys.readouterr()
-    lines = captured.out.splitlines()
-    assert [line.split(": ")[0] for line in lines] == [str(videos[0]), str(folder / videos[1].name)]
+    lines = dict(line.split(": ", 1) for line in captured.out.splitlines())
+    expected = [videos[0], folder / videos[1].name, folder / "broken.avi", folder / "notes.txt"]
+    assert sorted(lines) == sorted(map(str, [*expected, tmp_path / "missing.mp4"]))
     class_names = ucf101(data_root, subset="train").class_names
-    for line in lines:
-        predictions = line.split(": ")[1].split(", ")
+    for video in (videos[0], folder / videos[1].name):
+        predictions = lines[str(video)].split(", ")
         assert len(predictions) == 3 and all(p.rsplit(" ", 1)[0] in class_names for p in predictions)
-    assert "missing.mp4 does not exist" in captured.err
-    assert "skipped 1 files that are not videos" in captured.err
-    assert "broken.avi" in captured.err
-    assert all(line.startswith("kvz predict:") for line in captured.err.splitlines() if "kvz" in line)
+    assert lines[str(tmp_path / "missing.mp4")] == "skipped: does not exist"
+    assert lines[str(folder / "notes.txt")].startswith("skipped: ")
+    assert lines[str(folder / "broken.avi")].startswith("skipped: ")
+    assert "predicted 2 of 5 files; 3 skipped" in captured.err
 
 
-def test_predict_good_videos_exit_0_and_labels_file_must_match(data_root, trained_run, tmp_path, capsys):
+def test_predict_with_a_bundled_tag_prints_its_class_names(data_root, capsys):
     video = str(next(data_root.rglob("*.avi")))
-    model_path = str(trained_run / "model.keras")
+    assert main(["predict", video, "--model", "slow_fusion_tiny.synthetic", "--top", "10"]) == 0
+    names = [item.rsplit(" ", 1)[0] for item in capsys.readouterr().out.split(": ", 1)[1].split(", ")]
+    assert sorted(names) == sorted(create_model("slow_fusion_tiny.synthetic").record.labels)
+
+
+def test_predict_labels_file_overrides_and_must_match(data_root, trained_run, tmp_path, capsys):
+    video = str(next(data_root.rglob("*.avi")))
+    model = str(trained_run / "model.keras")
     labels = tmp_path / "labels.txt"
     labels.write_text("a\nb\nc\nd\ne\n")
-    assert main(["predict", video, "--model-path", model_path, "--labels", str(labels)]) == 0
-    assert len(capsys.readouterr().out.split(": ")[1].split(", ")) == 5
+    assert main(["predict", video, "--model", model, "--labels", str(labels)]) == 0
+    assert {p.rsplit(" ", 1)[0] for p in capsys.readouterr().out.split(": ")[1].split(", ")} == set("abcde")
     labels.write_text("a\nb\n")
-    assert main(["predict", video, "--model-path", model_path, "--labels", str(labels)]) == 2
+    assert main(["predict", video, "--model", model, "--labels", str(labels)]) == 2
     assert "names 2 classes but the model predicts 5" in capsys.readouterr().err
+
+
+def test_predict_a_flow_model_says_what_it_needs(data_root, capsys):
+    video = str(next(data_root.rglob("*.avi")))
+    assert main(["predict", video, "--model", "temporal_stream_tiny.synthetic"]) == 2
+    assert "need optical flow" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.sampling import KarpathyProtocol, TrainingClips, UniformClipsProtocol
 from keras_video_zoo.data.video_io import SkippedVideos, UnreadableVideoWarning, count_frames
 from keras_video_zoo.layers.clip_augmentation import with_augmentation
-from tests.data.frame_coded_videos import frame_numbers, video_numbers, write_video
+from tests.helpers.frame_coded_videos import frame_numbers, video_numbers, write_video
 
 
 @pytest.fixture

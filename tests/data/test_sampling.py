@@ -6,11 +6,7 @@ import numpy as np
 import pytest
 
 from keras_video_zoo.data.sampling import (
-    FIVE_CROPS,
-    KARPATHY_VIEWS,
-    TEN_CROPS,
     ClipProtocol,
-    CropView,
     KarpathyProtocol,
     TrainingClips,
     TwoStreamProtocol,
@@ -21,6 +17,7 @@ from keras_video_zoo.data.sampling import (
     uniform_clips,
     video_rng,
 )
+from keras_video_zoo.views import FIVE_CROPS, KARPATHY_VIEWS, TEN_CROPS, CropView
 
 
 def test_random_clips_are_consecutive_strided_and_inside_the_video(rng):

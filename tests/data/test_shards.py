@@ -21,7 +21,7 @@ from keras_video_zoo.data.shards import (
     write_shards,
 )
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
-from tests.data.frame_coded_videos import frame_numbers, video_numbers, write_video
+from tests.helpers.frame_coded_videos import frame_numbers, video_numbers, write_video
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from keras_video_zoo.data.video_io import (
     read_frames,
     safe_read,
 )
-from tests.data.conftest import BLUE, RED, frame_level, indexed_frames, write_opencv_video, write_pyav_video
+from tests.helpers.indexed_videos import BLUE, RED, frame_level, indexed_frames, write_opencv_video, write_pyav_video
 
 BACKENDS = ["opencv", "pyav"]
 FRAMES = 20

@@ -2,23 +2,11 @@
 
 import json
 
-import cv2
 import numpy as np
 
 from keras_video_zoo.cli import main
 from keras_video_zoo.flow.storage import FlowFolder
-from keras_video_zoo.flow.synthetic import textured_image
-
-
-def write_video(path, frames=6, shift=2, size=(64, 80)):
-    """An XVID video of a texture moving ``shift`` px right per frame."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    texture = textured_image(size[0], size[1] + shift * frames, seed=1)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"XVID"), 25, (size[1], size[0]))
-    for t in range(frames):
-        start = shift * (frames - t)
-        writer.write(cv2.cvtColor(texture[:, start : start + size[1]], cv2.COLOR_GRAY2BGR))
-    writer.release()
+from tests.helpers.moving_texture import write_video
 
 
 def test_extracts_every_video_reports_bad_ones_and_resumes(tmp_path, capsys):

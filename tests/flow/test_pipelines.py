@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.sampling import TEN_CROPS
 from keras_video_zoo.flow.pipelines import ShortFlowVideoWarning, flow_test_dataset, flow_training_dataset
 from keras_video_zoo.flow.quantisation import quantize_flow
 from keras_video_zoo.flow.stacking import evenly_spaced_taus, trajectory_stack
 from keras_video_zoo.flow.storage import FlowFolder, write_flow_folder
+from keras_video_zoo.views import TEN_CROPS
 
 
 def constant_fields(count, size=(20, 24), sign=1.0):

@@ -15,7 +15,7 @@ from keras_video_zoo.flow.shards import (
     write_flow_shards,
 )
 from keras_video_zoo.flow.storage import FlowFolder
-from tests.flow.test_flow_command import write_video
+from tests.helpers.moving_texture import write_video
 
 
 def test_flow_shards_pair_with_rgb_shards_and_decode_like_the_folders(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_video_zoo.hub import save_pretrained
-from tests.hub.conftest import LABELS
+from tests.helpers.models import LABELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_push_pull_and_plain_keras_then_offline(hub, tiny_model, clips, tmp_path
         f"""
         import keras, numpy as np
         from keras_video_zoo.cli import main
-        assert main(["push", "{tmp_path / "ckpt"}", "me/cli", "--metric", "video_hit@1=0.5"]) == 0
+        assert main(["push", "me/cli", "--model", "{tmp_path / "ckpt"}", "--metric", "video_hit@1=0.5"]) == 0
         assert main(["pull", "hf://me/cli", "--load"]) == 0
         model = keras.saving.load_model("hf://me/cli")  # plain Keras, the zoo only registered its layers
         np.save("{tmp_path / "online.npy"}", model.predict(np.load("{tmp_path / "clips.npy"}"), verbose=0))
@@ -71,7 +71,7 @@ def test_push_pull_and_plain_keras_then_offline(hub, tiny_model, clips, tmp_path
     )
     assert offline.returncode == 0, offline.stderr[-3000:]
     assert "hf://me/never is not in the Hub cache" in offline.stderr and "HF_HUB_OFFLINE" in offline.stderr
-    assert "is not a checkpoint source" in offline.stderr
+    assert "'not a source' is not a model SOURCE" in offline.stderr
     np.testing.assert_array_equal(np.load(tmp_path / "offline.npy"), tiny_model.predict(clips, verbose=0))
     assert len(hub.requests) == served  # offline: not one request reached the Hub
 
@@ -79,10 +79,10 @@ def test_push_pull_and_plain_keras_then_offline(hub, tiny_model, clips, tmp_path
 def test_bad_input_exits_2_before_any_network(tmp_path, capsys):
     from keras_video_zoo.cli import main
 
-    assert main(["push", str(tmp_path / "missing.keras"), "me/x"]) == 2
+    assert main(["push", "me/x", "--model", str(tmp_path / "missing.keras")]) == 2
     assert "missing.keras does not exist" in capsys.readouterr().err
     assert main(["pull", "slow_fusion_tiny.nope"]) == 2
-    assert "No pretrained weights are registered as 'slow_fusion_tiny.nope'" in capsys.readouterr().err
+    assert "No checkpoint is registered as 'slow_fusion_tiny.nope'" in capsys.readouterr().err
 
 
 def test_pull_copies_a_verified_checkpoint_folder(tiny_model, tmp_path, capsys):

@@ -12,7 +12,7 @@ from huggingface_hub import HfApi, ModelCard
 from keras_video_zoo import from_pretrained, push_to_hub
 from keras_video_zoo.hub import PretrainedNotFoundError, PretrainedUnavailableError, fetch_checkpoint
 from keras_video_zoo.weights import ChecksumError
-from tests.hub.conftest import LABELS
+from tests.helpers.models import LABELS
 
 RECORD = {
     "tag": "demo",
@@ -44,7 +44,8 @@ def test_publish_download_load_gives_identical_predictions(hub, hub_options, tin
 
     checkpoint = fetch_checkpoint("hf://me/tiny", **hub_options)
     assert checkpoint.commit == published.commit
-    spec = checkpoint.spec
+    spec = checkpoint.record
+    assert model.record.labels == tuple(LABELS) and model.record.metrics == RECORD["metrics"]
     assert spec.labels == tuple(LABELS) and spec.num_classes == 3 and spec.metrics == RECORD["metrics"]
     assert spec.num_params == tiny_model.count_params() and spec.inputs[0].shape == (10, 64, 64, 3)
     assert spec.recipe == RECORD["recipe"] and spec.dataset == RECORD["dataset"]
@@ -133,7 +134,7 @@ def test_missing_repo_or_revision_gives_a_clear_error(hub, hub_options, tiny_mod
         from_pretrained("hf://me/missing", **hub_options)
     with pytest.raises(PretrainedNotFoundError, match="revision 'v9' does not exist. Branches and tags: main"):
         from_pretrained("hf://me/tiny@v9", **hub_options)
-    with pytest.raises(PretrainedNotFoundError, match="Did you mean 'hf://me/tiny'"):
+    with pytest.raises(PretrainedNotFoundError, match="For a Hub repo write 'hf://me/tiny'"):
         from_pretrained("me/tiny", **hub_options)
 
 
@@ -171,12 +172,16 @@ def test_a_generated_card_is_refreshed(hub, tiny_model):
     assert "0.9" in Path(readme).read_text()
 
 
-def test_class_count_mismatch_needs_a_transfer_mode(hub, hub_options, tiny_model):
-    push_to_hub(tiny_model, "me/tiny", endpoint=hub.url, token=hub.token)
-    with pytest.raises(ValueError, match="classifies 3 classes but num_classes=5 was asked for. Pass transfer="):
-        from_pretrained("hf://me/tiny", num_classes=5, **hub_options)
+def test_new_classes_get_a_new_head_through_the_transfer_head_swap(hub, hub_options, tiny_model):
+    push_to_hub(tiny_model, "me/tiny", endpoint=hub.url, token=hub.token, labels=LABELS, tag="demo")
     with pytest.raises(ValueError, match="transfer must be one of"):
         from_pretrained("hf://me/tiny", num_classes=5, transfer="fc8", **hub_options)
+
+    every_layer = from_pretrained("hf://me/tiny", num_classes=5, seed=0, **hub_options)  # no transfer: all train
+    assert every_layer.output_shape == (None, 5) and all(layer.trainable for layer in every_layer.layers)
+    assert every_layer.record.labels == () and every_layer.record.base_model == "slow_fusion_tiny.demo"
+    again = from_pretrained("hf://me/tiny", num_classes=5, seed=0, **hub_options)
+    np.testing.assert_array_equal(every_layer.get_layer("predictions").kernel, again.get_layer("predictions").kernel)
 
     model = from_pretrained("hf://me/tiny", num_classes=5, transfer="top", **hub_options)
     assert model.output_shape == (None, 5)
@@ -201,7 +206,7 @@ def test_lambda_layers_are_refused(tmp_path):
 def test_every_kind_of_model_round_trips_through_a_folder(name, tmp_path):
     from keras_video_zoo import create_model
     from keras_video_zoo.hub import save_pretrained
-    from tests.conftest import random_clips
+    from tests.helpers.models import random_clips
 
     model = create_model(name)
     spec = save_pretrained(model, tmp_path / "ckpt")

@@ -6,7 +6,6 @@ import pytest
 import tensorflow as tf
 
 from keras_video_zoo import create_model
-from keras_video_zoo.data.sampling import KARPATHY_VIEWS, TEN_CROPS, CropView
 from keras_video_zoo.layers.clip_augmentation import (
     AverageViews,
     ClipAugmentation,
@@ -14,6 +13,7 @@ from keras_video_zoo.layers.clip_augmentation import (
     with_augmentation,
     with_views,
 )
+from keras_video_zoo.views import KARPATHY_VIEWS, TEN_CROPS, CropView
 
 HEIGHT, WIDTH, CROP = 20, 24, (12, 14)
 

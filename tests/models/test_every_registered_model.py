@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_video_zoo import create_model, list_models
-from tests.conftest import random_clips
+from tests.helpers.models import random_clips
 
 TINY_MODELS = list_models("*_tiny")
 PAPER_MODELS = [name for name in list_models() if name not in TINY_MODELS]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_video_zoo import create_model, early_fusion, late_fusion, single_frame, slow_fusion
-from tests.conftest import random_clips
+from tests.helpers.models import random_clips
 
 # MODELS.md: total parameters for 487 (Sports-1M) and 101 (UCF-101) classes.
 PAPER_PARAMS = {
@@ -199,7 +199,7 @@ def test_weights_path_loads_saved_weights(tmp_path):
         ({"pooling": "avg"}, "pooling applies only with include_top=False"),
         ({"classifier_activation": "softmaxx"}, "softmaxx"),
         ({"fc_units": (64, 64, 64)}, "fc_units must be"),
-        ({"weights": "sports1m"}, "No pretrained weights are registered"),
+        ({"weights": "sports1m"}, "No checkpoint is registered as 'slow_fusion.sports1m'"),
         ({"weights": "missing.weights.h5"}, "does not exist"),
     ],
 )

@@ -9,7 +9,7 @@ from keras_video_zoo import create_model, spatial_stream, temporal_stream, two_s
 from keras_video_zoo.evaluation import fit_svm_fusion, stream_scores
 from keras_video_zoo.models.cross_modality import cross_modality_init
 from keras_video_zoo.training import IGNORE_LABEL, multitask_labels, multitask_losses
-from tests.conftest import random_clips
+from tests.helpers.models import random_clips
 
 TINY = {"width": 0.125, "fc_units": (32, 16), "num_classes": 4}
 TINY_FLOW = (10, 64, 64, 2)

@@ -6,8 +6,9 @@ import pytest
 import tensorflow as tf
 
 from keras_video_zoo import create_model
-from keras_video_zoo.training import fit, head_classes, prepare_transfer, trainable_report
-from tests.conftest import random_clips
+from keras_video_zoo.models.heads import head_classes
+from keras_video_zoo.training import fit, prepare_transfer, trainable_report
+from tests.helpers.models import random_clips
 
 FAMILIES = [
     "single_frame_tiny",

@@ -1,0 +1,113 @@
+"""The process set-up the zoo needs before TensorFlow and OpenCV load: fast CPU kernels, quiet native logs.
+
+Two things can only be decided before a native library initialises, so they live here,
+imported by ``keras_video_zoo/__init__.py`` and the ``kvz`` entry point before anything heavy:
+
+- **oneDNN on every x86 CPU.** TensorFlow enables its oneDNN kernels by default only on
+  CPUs with AVX-512 (VNNI/AMX); elsewhere (AMD Zen 2/3, older Intel) its own convolutions
+  are 2x slower, and its 3-D convolution gradient about 500x slower (17 s against 0.03 s for
+  one ``slow_fusion_tiny`` training step, measured). :func:`configure_environment` turns it
+  on unless the user set ``TF_ENABLE_ONEDNN_OPTS``; slow fusion no longer needs it
+  (:class:`~keras_video_zoo.layers.FrameWindowConv`), the 2-D convolutions still gain.
+- **No native log lines.** TensorFlow writes absl/CUDA/cpu_feature_guard lines to file
+  descriptor 2 while it loads, before any log level applies, and OpenCV's FFmpeg writes
+  decoder messages (``[mpeg4 @ 0x...] ac-tex damaged``). ``kvz`` silences both unless
+  ``--verbose``: :func:`quiet_native_logs` sets the log levels and
+  :func:`import_tensorflow` loads TensorFlow with descriptor 2 captured. The zoo reports
+  damaged videos in its own words instead (``keras_video_zoo.data.video_io``).
+
+Example:
+>>> from keras_video_zoo import runtime
+>>> environ = {"TF_ENABLE_ONEDNN_OPTS": "0"}  # a user's choice is kept
+>>> runtime.configure_environment(environ)
+>>> environ["TF_ENABLE_ONEDNN_OPTS"]
+'0'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, MutableMapping
+from types import ModuleType
+
+ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
+TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
+OPENCV_FFMPEG_LOG_LEVEL = "OPENCV_FFMPEG_LOGLEVEL"  # read once, when OpenCV's FFmpeg backend starts
+FFMPEG_QUIET = "-8"  # AV_LOG_QUIET
+
+
+def configure_environment(environ: MutableMapping[str, str] | None = None) -> None:
+    """Enables oneDNN for TensorFlow unless the user chose (and TensorFlow has not loaded yet).
+
+    Args:
+        environ: the environment to change (default ``os.environ``).
+    """
+    environ = os.environ if environ is None else environ
+    if "tensorflow" not in sys.modules:
+        environ.setdefault(ONEDNN, "1")
+
+
+def quiet_native_logs(verbose: bool, environ: MutableMapping[str, str] | None = None) -> None:
+    """Log levels for a command-line run: TensorFlow's C++ logs and OpenCV's FFmpeg messages off unless verbose.
+
+    Variables the user set are kept. Must run before TensorFlow and OpenCV load.
+    """
+    environ = os.environ if environ is None else environ
+    if verbose:
+        environ.setdefault(TF_LOG_LEVEL, "0")
+        return
+    environ.setdefault(TF_LOG_LEVEL, "3")
+    environ.setdefault(OPENCV_FFMPEG_LOG_LEVEL, FFMPEG_QUIET)
+
+
+class CapturedOutput:
+    """What native code wrote to file descriptor 2 inside :func:`captured_stderr_fd` (set when the block ends)."""
+
+    text: str = ""
+
+
+@contextlib.contextmanager
+def captured_stderr_fd() -> Iterator[CapturedOutput]:
+    """Points file descriptor 2 at a temporary file for the duration (native code writes there, not to sys.stderr).
+
+    Example:
+    >>> with captured_stderr_fd() as captured:
+    ...     _ = os.write(2, b"from C")
+    >>> captured.text
+    'from C'
+    """
+    captured = CapturedOutput()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            captured.text = capture.read().decode(errors="replace")
+
+
+def import_tensorflow(quiet: bool = True) -> ModuleType:
+    """Imports TensorFlow, with the lines it writes while loading captured when ``quiet``.
+
+    Raises:
+        ImportError: TensorFlow failed to load; the message includes what it wrote.
+    """
+    if "tensorflow" in sys.modules or not quiet:
+        return importlib.import_module("tensorflow")
+    failure = None
+    with captured_stderr_fd() as captured:
+        try:
+            return importlib.import_module("tensorflow")
+        except ImportError as error:
+            failure = error
+    written = captured.text.strip()
+    raise ImportError(f"TensorFlow failed to load: {failure}" + (f"\n{written}" if written else "")) from failure
