@@ -12,6 +12,9 @@ $(INSTALLED): setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	# TV-L1 is in OpenCV's contrib build: swap it in for the plain one, as keras_video_zoo.opencv tells users to.
+	$(BIN)/pip install --quiet --force-reinstall --no-deps \
+		"opencv-contrib-python-headless==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("opencv-python-headless"))')"
 	touch $(INSTALLED)
 
 demo: $(INSTALLED)

@@ -28,6 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from keras_video_zoo import __version__
 from keras_video_zoo.weights import (
     RECORD_FILENAME,
     ChecksumError,
@@ -201,8 +202,6 @@ def _download_hub(
 ) -> tuple[Path, WeightsSpec, str]:
     """Downloads the record, then every file it lists, all at the commit the revision resolves to."""
     hub, constants, errors = _require_huggingface_hub()
-    from keras_video_zoo import __version__
-
     offline = constants.HF_HUB_OFFLINE if options.local_files_only is None else options.local_files_only
     # huggingface_hub >= 1.0 splits EntryNotFoundError into remote and local errors; the local one is caught first.
     remote_missing = getattr(errors, "RemoteEntryNotFoundError", errors.EntryNotFoundError)

@@ -25,7 +25,19 @@ from collections.abc import Sequence
 from keras_video_zoo import __version__, runtime
 
 # Subcommand modules under keras_video_zoo.commands, in the order `kvz --help` lists them.
-COMMANDS = ("models", "demo", "predict", "train", "finetune", "evaluate", "flow", "prepare", "push", "pull")
+COMMANDS = (
+    "models",
+    "demo",
+    "predict",
+    "train",
+    "finetune",
+    "evaluate",
+    "flow",
+    "prepare",
+    "push",
+    "pull",
+    "synthetic",
+)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -70,9 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     runtime.quiet_native_logs(args.verbose)
-    if getattr(args, "needs_tensorflow", True):
-        runtime.import_tensorflow(quiet=not args.verbose)
-    return args.run(args)
+    try:
+        if getattr(args, "needs_tensorflow", True):
+            runtime.import_tensorflow(quiet=not args.verbose)
+        return args.run(args)
+    except ImportError as error:  # a missing or broken dependency: its message says how to install or repair it
+        print(f"kvz {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

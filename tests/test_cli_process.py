@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from keras_video_zoo.commands import flow, train
+from keras_video_zoo.commands import flow, synthetic, train
+from keras_video_zoo.data import synthetic_dataset
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.flow import dataset_extraction, extraction, quantisation, storage
 from keras_video_zoo.training import recipes, transfer
@@ -70,6 +71,7 @@ def test_the_cli_spells_the_librarys_names_and_defaults():
         flow.DEFAULT_JPEG_QUALITY == storage.DEFAULT_JPEG_QUALITY and flow.REPORT_NAME == dataset_extraction.REPORT_NAME
     )
     assert set(train.RECIPES) == set(recipes.RECIPES) and train.TRANSFER_MODES == transfer.TRANSFER_MODES
+    assert synthetic.KINDS == synthetic_dataset.DATASET_KINDS
 
 
 @pytest.fixture(scope="module")

@@ -61,15 +61,26 @@ def load_dataset(
     return VideoDataset([*train, *test], train.class_names, name=f"{layout}/split{split}/all")
 
 
+SPLIT_LAYOUTS = ("ucf101", "hmdb51")  # layouts that always come with train/test splits
+
+
 def add_dataset_arguments(parser: argparse.ArgumentParser, *, layout: str, subset: str) -> None:
-    """``source`` and ``--layout/--split/--subset/--split-file`` with the command's defaults."""
+    """``source`` and ``--layout/--split/--subset/--split-file`` with the command's defaults.
+
+    ``subset`` is the command's default for the layouts with splits (ucf101, hmdb51); the others
+    read every video unless ``--subset`` (with a split file or a CSV split column) says otherwise.
+    """
     parser.add_argument("source", help="dataset root (or CSV file for --layout csv_manifest)")
     parser.add_argument(
         "--layout", choices=LAYOUTS, default=layout, help=f"how SOURCE is organised (default: {layout})"
     )
     parser.add_argument("--split", type=int, default=1, help="split of ucf101/hmdb51 (default 1)")
-    parser.add_argument("--subset", default=subset, help=f"train, test or all (default: {subset})")
+    parser.add_argument(
+        "--subset",
+        help=f"train, test or all (default: {subset} for ucf101 and hmdb51, all for the other layouts)",
+    )
     parser.add_argument("--split-file", help="folder_per_class: lines '<class>/<video> <subset>'")
+    parser.set_defaults(default_subset=subset)
 
 
 def dataset_from_arguments(args: argparse.Namespace) -> VideoDataset:
@@ -79,6 +90,13 @@ def dataset_from_arguments(args: argparse.Namespace) -> VideoDataset:
         CommandError: the dataset does not read (a missing folder, split file or class list).
     """
     try:
-        return load_dataset(args.source, args.layout, args.split, args.subset, args.split_file)
+        return load_dataset(args.source, args.layout, args.split, subset_of(args), args.split_file)
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from None
+
+
+def subset_of(args: argparse.Namespace) -> str:
+    """``--subset``, or the command's default for layouts with splits and ``all`` for the others."""
+    if args.subset is not None:
+        return args.subset
+    return args.default_subset if args.layout in SPLIT_LAYOUTS else "all"

@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments, load_dataset
+from keras_video_zoo.commands.dataset_arguments import (
+    add_dataset_arguments,
+    dataset_from_arguments,
+    load_dataset,
+    subset_of,
+)
 from keras_video_zoo.commands.model_source import SOURCE_HELP, CommandError
 
 FINAL_MODEL = "model.keras"  # the un-augmented model with its record inside, in the run folder
@@ -139,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         model,
         final,
         labels=dataset.class_names,
-        dataset={"name": dataset.name, "videos": len(dataset), "layout": args.layout, "subset": args.subset},
+        dataset={"name": dataset.name, "videos": len(dataset), "layout": args.layout, "subset": subset_of(args)},
         recipe={"name": args.recipe, "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed},
         base_model=None if is_registered(args.model) else args.model,
     )

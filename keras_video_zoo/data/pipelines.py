@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 import tensorflow as tf
 
@@ -34,6 +33,7 @@ from keras_video_zoo.data.video_io import (
     probe_video,
     read_frames,
 )
+from keras_video_zoo.opencv import cv2
 
 __all__ = ["evaluation_dataset", "fit_frames", "frame_size_of", "read_clips", "training_dataset"]
 

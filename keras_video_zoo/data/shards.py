@@ -28,7 +28,6 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
@@ -36,6 +35,7 @@ from tqdm.auto import tqdm
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.sampling import TrainingClips, clip_span
 from keras_video_zoo.data.video_io import VideoReadError, read_frames
+from keras_video_zoo.opencv import cv2
 
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.json"

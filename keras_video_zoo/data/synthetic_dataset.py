@@ -40,8 +40,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
+
+from keras_video_zoo.opencv import cv2
 
 DATASET_KINDS = ("source", "target")
 VIDEOS_DIR = "UCF-101"

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import cv2
 from tqdm.auto import tqdm
 
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
@@ -32,6 +31,7 @@ from keras_video_zoo.flow.storage import (
     remove_partial_folders,
     write_flow_folder,
 )
+from keras_video_zoo.opencv import cv2, require_contrib
 
 REPORT_NAME = "flow_report.json"
 
@@ -56,6 +56,8 @@ class FlowSettings:
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"Unknown flow algorithm {self.algorithm!r}; choose one of {sorted(ALGORITHMS)}.")
+        if self.algorithm == "tvl1":
+            require_contrib("TV-L1 optical flow (--algorithm tvl1)")  # once, before any video is read
         if self.quantisation not in QUANTISATION_MODES:
             raise ValueError(f"quantisation must be one of {QUANTISATION_MODES}; got {self.quantisation!r}.")
         check_bound(self.bound)

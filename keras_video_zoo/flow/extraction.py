@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import cv2
 import numpy as np
+
+from keras_video_zoo.opencv import cv2, require_contrib
 
 # DIS ("medium" preset) is the default, from benchmarks/flow.py on generated pairs at 320x240
 # (2 threads): sub-pixel everywhere (EPE 0.05 px on 1.5 and 11 px translations, 0.3-0.45 px
@@ -23,6 +24,7 @@ DEFAULT_ALGORITHM = "dis"
 
 
 def _tvl1() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    require_contrib("TV-L1 optical flow (--algorithm tvl1)")
     # scaleStep 0.5 (default 0.8 with 5 scales) so the pyramid's coarsest level sees
     # motion above ~8 px as small; with the default, large motion is not recovered.
     solver = cv2.optflow.DualTVL1OpticalFlow_create(scaleStep=0.5, nscales=5, warps=5)

@@ -24,7 +24,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from keras_video_zoo.flow.quantisation import (
@@ -36,6 +35,7 @@ from keras_video_zoo.flow.quantisation import (
     quantize_flow,
     quantize_minmax,
 )
+from keras_video_zoo.opencv import cv2
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "keras_video_zoo.flow/1"

@@ -7,8 +7,9 @@ the forward flow on the first frame's grid, exact up to the texture's interpolat
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+
+from keras_video_zoo.opencv import cv2
 
 
 def textured_image(height: int, width: int, *, seed: int = 0) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any
 
 import keras
 
+from keras_video_zoo import __version__
 from keras_video_zoo.checkpoints import embed_record, require_huggingface_hub
 from keras_video_zoo.hub.model_card import build_model_card, is_generated_card
 from keras_video_zoo.models.pretrained import describe_model
@@ -186,8 +187,6 @@ def push_to_hub(
     ['config.json', 'metadata.json', 'model.weights.h5']
     """
     hub = require_huggingface_hub()
-    from keras_video_zoo import __version__
-
     api = hub.HfApi(endpoint=endpoint, token=token, library_name="keras_video_zoo", library_version=__version__)
     repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
     branch = revision or "main"

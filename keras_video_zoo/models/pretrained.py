@@ -27,6 +27,7 @@ from typing import Any
 
 import keras
 
+import keras_video_zoo.layers  # noqa: F401  (registers the zoo's layers, which saved configs name)
 from keras_video_zoo.checkpoints import Checkpoint, HubOptions, looks_like_source, resolve_checkpoint
 from keras_video_zoo.models.heads import classifier_layers, copy_weights, head_classes, replace_classifier
 from keras_video_zoo.registry import get_model_entry, is_registered
@@ -123,8 +124,6 @@ def load_saved_model(checkpoint: Checkpoint, *, compile: bool = False) -> keras.
     Raises:
         ValueError: the config holds Lambda layers, or the model does not match its record.
     """
-    import keras_video_zoo.layers  # noqa: F401  (registers the zoo's layers for deserialisation)
-
     if checkpoint.directory is not None:
         config = json.loads((checkpoint.directory / "config.json").read_text())
         unsafe = _find_unsafe_layers(config)
