@@ -57,6 +57,8 @@ def load_dataset(
         return reader(source) if subset == "all" else reader(source, subset=subset)
     if subset != "all":
         return reader(source, split=split, subset=subset)
+    from keras_video_zoo.data.records import VideoDataset
+
     train, test = reader(source, split=split, subset="train"), reader(source, split=split, subset="test")
     return VideoDataset([*train, *test], train.class_names, name=f"{layout}/split{split}/all")
 
