@@ -589,9 +589,11 @@ def compare_pipelines(videos_per_class: int, rounds: int, batch: int, workers: i
     """clips/s of decode-only, the zoo's pipeline and the OpenCV generator, in interleaved epochs."""
     from pipeline import decode_only_epoch, pipeline_epoch  # benchmarks/pipeline.py
 
+    from keras_video_zoo.data.geometry import FrameGeometry
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.pipelines import training_dataset
     from keras_video_zoo.data.sampling import TrainingClips
+    from keras_video_zoo.data.sources import VideoFiles
     from keras_video_zoo.data.synthetic_dataset import generate_dataset
     from keras_video_zoo.layers.clip_augmentation import ClipAugmentation
 
@@ -611,9 +613,8 @@ def compare_pipelines(videos_per_class: int, rounds: int, batch: int, workers: i
     sampler = TrainingClips(frames=clip_frames)
     layer = ClipAugmentation(crop, resize, seed=0)
     augment = tf.function(lambda clips: tf.reduce_sum(layer(clips, training=True)[:, 0, 0, 0]))
-    zoo = training_dataset(
-        dataset, sampler, batch_size=batch, parallel_videos=workers, seed=0, frame_size=(height, width)
-    )
+    geometry = FrameGeometry.square_of(resize)  # the zoo ships frames fitted to the crop's pipeline square
+    zoo = training_dataset(VideoFiles(dataset, geometry), sampler, batch_size=batch, parallel_videos=workers, seed=0)
     paths_to_time = {
         "decode only (read_frames, threads)": None,
         "zoo: videos -> uint8 batches (tf.data)": (zoo, None),
@@ -631,7 +632,11 @@ def compare_pipelines(videos_per_class: int, rounds: int, batch: int, workers: i
     with ThreadPoolExecutor(workers) as pool:
         for round_index in range(rounds + 1):  # round 0 warms up
             for name, path in paths_to_time.items():
-                rate = decode_only_epoch(dataset, sampler, pool, round_index) if path is None else pipeline_epoch(*path)
+                rate = (
+                    decode_only_epoch(dataset, sampler, geometry, pool, round_index)
+                    if path is None
+                    else pipeline_epoch(*path)
+                )
                 if round_index:
                     rates[name].append(rate)
     # As benchmarks/pipeline.py: the best epoch is the least disturbed by other load; the median is shown too.

@@ -3,15 +3,17 @@
 On one set of generated videos (UCF-101 layout, XviD AVI, 320x240 by default) and
 one clip sampler (a random 10-frame clip per video), side by side in one run:
 
-- ``decode only``: :func:`read_frames` of each clip's frames, ``--workers`` threads,
-  no tf.data: the ceiling the decoder sets;
-- ``videos -> uint8 batches``: :func:`training_dataset` (probe, sample, decode, batch);
-- ``videos -> augmented batches``: the same plus :class:`ClipAugmentation` (centre
-  square, resize, random crop, flip) on each batch, where a training step's first
-  layer runs it: on the accelerator if there is one, else on the same CPU cores;
+- ``decode only``: :func:`read_clips` of each clip's frames (decoded and fitted to the
+  pipeline's square, as every path does), ``--workers`` threads, no tf.data: the ceiling the
+  decoder sets;
+- ``videos -> uint8 batches``: :func:`training_dataset` over :class:`VideoFiles` (probe,
+  sample, decode, fit, batch);
+- ``videos -> augmented batches``: the same plus :class:`ClipAugmentation` (random crop,
+  flip) on each batch, where a training step's first layer runs it: on the accelerator if
+  there is one, else on the same CPU cores;
 - ``shards -> uint8 batches`` / ``-> augmented batches``: the TFRecord path
-  (:func:`shard_training_dataset` over shards that ``kvz prepare`` writes), which
-  decodes only the sampled frames' JPEGs; plus the one-off cost of writing the shards.
+  (:class:`RGBShards` over shards that ``kvz prepare`` writes), which decodes only the
+  sampled frames' JPEGs; plus the one-off cost of writing the shards.
 
 Each path runs a warm-up epoch, then ``--rounds`` timed epochs taken in turn with
 the other paths, so load from other processes hits them alike; the best round
@@ -47,11 +49,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.layouts import ucf101
-from keras_video_zoo.data.pipelines import read_clips, training_dataset
+from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.sampling import TrainingClips
-from keras_video_zoo.data.shards import shard_training_dataset, write_shards
+from keras_video_zoo.data.shards import write_shards
+from keras_video_zoo.data.sources import RGBShards, VideoFiles
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
+from keras_video_zoo.data.video_io import read_clips
 from keras_video_zoo.layers.clip_augmentation import ClipAugmentation
 from keras_video_zoo.markdown import markdown_table, replace_marked_section
 
@@ -65,13 +70,13 @@ def _size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def decode_only_epoch(dataset, sampler: TrainingClips, pool: ThreadPoolExecutor, epoch: int) -> float:
+def decode_only_epoch(dataset, sampler: TrainingClips, geometry, pool: ThreadPoolExecutor, epoch: int) -> float:
     """clips/s of decoding each video's sampled clip frames (what read_clips does), in the pool's threads."""
     paths = [record.path for record in dataset.records]
 
     def one(index):
         rng = np.random.default_rng([epoch, index])
-        return len(read_clips(paths[index], lambda n: sampler.sample(n, rng)))
+        return len(read_clips(paths[index], lambda n: sampler.sample(n, rng), geometry=geometry)[0])
 
     start = time.perf_counter()
     clips = sum(pool.map(one, range(len(paths))))
@@ -130,18 +135,18 @@ def main() -> int:
     dataset = ucf101(root, split=1, subset="all")
     sampler = TrainingClips(frames=args.clip_frames)
     crop = min(args.crop, height, width)
-    layer = ClipAugmentation(crop, round(crop * 200 / 170), seed=0)
+    side = round(crop * 200 / 170)
+    geometry = FrameGeometry.square_of(side)  # every path ships the model's pipeline square
+    layer = ClipAugmentation(crop, side, seed=0)
     short_side = args.short_side or min(height, width)
-    frame_size = (height, width)
 
     def pipeline(clips_per_video: int = 1):
         return training_dataset(
-            dataset,
+            VideoFiles(dataset, geometry),
             TrainingClips(frames=args.clip_frames, clips_per_video=clips_per_video),
             batch_size=args.batch,
             parallel_videos=args.workers,
             seed=0,
-            frame_size=frame_size,
         )
 
     shards_dir = Path(tempfile.mkdtemp(prefix="kvz-bench-shards-"))
@@ -153,8 +158,8 @@ def main() -> int:
         prepare_seconds = time.perf_counter() - start
 
         def shard_pipeline():
-            return shard_training_dataset(
-                shards_dir, sampler, batch_size=args.batch, parallel_reads=args.workers, seed=0
+            return training_dataset(
+                RGBShards(shards_dir, geometry), sampler, batch_size=args.batch, parallel_videos=args.workers, seed=0
             )
 
         augment = tf.function(lambda clips: tf.reduce_sum(layer(clips, training=True)[:, 0, 0, 0]))
@@ -173,7 +178,7 @@ def main() -> int:
             for round_index in range(args.rounds + 1):
                 for name, path in paths.items():
                     if path is None:
-                        rate = decode_only_epoch(dataset, sampler, pool, round_index)
+                        rate = decode_only_epoch(dataset, sampler, geometry, pool, round_index)
                     else:
                         rate = pipeline_epoch(*path)
                     if round_index:

@@ -45,11 +45,13 @@ import tensorflow as tf
 
 from keras_video_zoo import create_model, two_stream
 from keras_video_zoo.data.layouts import ucf101
+from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.sampling import TwoStreamProtocol
 from keras_video_zoo.data.synthetic_dataset import class_kind_groups, default_data_dir
 from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
-from keras_video_zoo.flow.pipelines import flow_training_dataset
+from keras_video_zoo.flow.sources import FlowFolders
+from keras_video_zoo.layers.clip_augmentation import ClipAugmentation
 from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.training.fit import fit
 from keras_video_zoo.training.multitask import IGNORE_LABEL
@@ -153,10 +155,10 @@ def multitask_training_data(sets: dict, heads: list[str], fields: int, seed: int
         seed: order, stacks, crops and flips.
     """
     streams = []
+    crop = ClipAugmentation(64, resize=None, centre_square=False, flow="uint8", seed=seed)  # random crop + flip
     for head, (videos, flow_root) in sets.items():
-        stacks = flow_training_dataset(
-            videos, flow_root, fields=fields, batch_size=ex.BATCH_SIZE, crop_size=64, seed=seed
-        ).unbatch()
+        stacks = training_dataset(FlowFolders(videos, flow_root, fields=fields), batch_size=ex.BATCH_SIZE, seed=seed)
+        stacks = stacks.map(lambda flow, label: (tf.cast(crop(flow, training=True), tf.uint8), label)).unbatch()
 
         def relabel(flow, label, head=head):
             return flow, {h: label if h == head else tf.fill(tf.shape(label), IGNORE_LABEL) for h in heads}

@@ -9,12 +9,14 @@ imported by ``keras_video_zoo/__init__.py`` and the ``kvz`` entry point before a
   one ``slow_fusion_tiny`` training step, measured). :func:`configure_environment` turns it
   on unless the user set ``TF_ENABLE_ONEDNN_OPTS``; slow fusion no longer needs it
   (:class:`~keras_video_zoo.layers.FrameWindowConv`), the 2-D convolutions still gain.
-- **No native log lines.** TensorFlow writes absl/CUDA/cpu_feature_guard lines to file
-  descriptor 2 while it loads, before any log level applies, and OpenCV's FFmpeg writes
-  decoder messages (``[mpeg4 @ 0x...] ac-tex damaged``). ``kvz`` silences both unless
-  ``--verbose``: :func:`quiet_native_logs` sets the log levels and
-  :func:`import_tensorflow` loads TensorFlow with descriptor 2 captured. The zoo reports
-  damaged videos in its own words instead (``keras_video_zoo.data.video_io``).
+- **No native log lines.** OpenCV's FFmpeg writes a decoder message per damaged macroblock
+  (``[h264 @ 0x...] error while decoding MB 16 14``) and OpenCV a warning per file that is not
+  a video; the zoo reports each damaged or unreadable video once, in its own words
+  (``keras_video_zoo.data.video_io``), so :func:`configure_environment` turns both off by
+  default, for the library too. TensorFlow writes absl/CUDA/cpu_feature_guard lines to file
+  descriptor 2 while it loads, before any log level applies; ``kvz`` silences those unless
+  ``--verbose`` (:func:`quiet_native_logs`, :func:`import_tensorflow`), which also brings
+  FFmpeg's messages back.
 
 Example:
 >>> from keras_video_zoo import runtime
@@ -37,11 +39,13 @@ from types import ModuleType
 ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 OPENCV_FFMPEG_LOG_LEVEL = "OPENCV_FFMPEG_LOGLEVEL"  # read once, when OpenCV's FFmpeg backend starts
+OPENCV_LOG_LEVEL = "OPENCV_LOG_LEVEL"
 FFMPEG_QUIET = "-8"  # AV_LOG_QUIET
+FFMPEG_WARNINGS = "24"  # AV_LOG_WARNING
 
 
 def configure_environment(environ: MutableMapping[str, str] | None = None) -> None:
-    """Enables oneDNN for TensorFlow unless the user chose (and TensorFlow has not loaded yet).
+    """Enables oneDNN for TensorFlow and quiets OpenCV's native logs, where the user has not chosen.
 
     Args:
         environ: the environment to change (default ``os.environ``).
@@ -49,6 +53,8 @@ def configure_environment(environ: MutableMapping[str, str] | None = None) -> No
     environ = os.environ if environ is None else environ
     if "tensorflow" not in sys.modules:
         environ.setdefault(ONEDNN, "1")
+    environ.setdefault(OPENCV_FFMPEG_LOG_LEVEL, FFMPEG_QUIET)
+    environ.setdefault(OPENCV_LOG_LEVEL, "ERROR")
 
 
 def quiet_native_logs(verbose: bool, environ: MutableMapping[str, str] | None = None) -> None:
@@ -59,6 +65,8 @@ def quiet_native_logs(verbose: bool, environ: MutableMapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     if verbose:
         environ.setdefault(TF_LOG_LEVEL, "0")
+        if environ.get(OPENCV_FFMPEG_LOG_LEVEL) == FFMPEG_QUIET:  # configure_environment's default, not the user's
+            environ[OPENCV_FFMPEG_LOG_LEVEL] = FFMPEG_WARNINGS
         return
     environ.setdefault(TF_LOG_LEVEL, "3")
     environ.setdefault(OPENCV_FFMPEG_LOG_LEVEL, FFMPEG_QUIET)

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from keras_video_zoo.commands import flow, synthetic, train
-from keras_video_zoo.data import synthetic_dataset
+from keras_video_zoo.commands import flow, reading, synthetic, train
+from keras_video_zoo.data import report, synthetic_dataset
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.flow import dataset_extraction, extraction, quantisation, storage
 from keras_video_zoo.training import recipes, transfer
@@ -71,7 +71,8 @@ def test_the_cli_spells_the_librarys_names_and_defaults():
         flow.DEFAULT_JPEG_QUALITY == storage.DEFAULT_JPEG_QUALITY and flow.REPORT_NAME == dataset_extraction.REPORT_NAME
     )
     assert set(train.RECIPES) == set(recipes.RECIPES) and train.TRANSFER_MODES == transfer.TRANSFER_MODES
-    assert synthetic.KINDS == synthetic_dataset.DATASET_KINDS
+    assert synthetic.KINDS == (*synthetic_dataset.DATASET_KINDS, "real-world")
+    assert reading.DAMAGED_POLICIES == report.DAMAGED_POLICIES
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,8 @@ def mixed_folder(tmp_path_factory):
         if index == 2:
             data = data[: len(data) // 3]
         (folder / f"{['good', 'damaged', 'truncated'][index]}.avi").write_bytes(bytes(data))
-    (folder / "notes.txt").write_text("a shopping list")
+    (folder / "notes.txt").write_text("a shopping list")  # not a candidate: left out
+    (folder / "list.mp4").write_text("a shopping list")  # named like a video: tried, and reported
     return folder
 
 
@@ -104,10 +106,12 @@ def test_predict_output_is_kvz_s_own_unless_verbose(mixed_folder):
     assert [line.split(": ")[0].rsplit("/", 1)[1] for line in lines] == [
         "damaged.avi",
         "good.avi",
-        "notes.txt",
+        "list.mp4",
         "truncated.avi",
     ]
-    assert "skipped: " in dict(line.split(": ", 1) for line in lines)[str(mixed_folder / "notes.txt")]
+    by_file = dict(line.split(": ", 1) for line in lines)
+    assert by_file[str(mixed_folder / "list.mp4")] == "skipped: not a video: a text file."
+    assert "(damaged: " in by_file[str(mixed_folder / "damaged.avi")]
     raw = [line for line in (quiet.stdout + quiet.stderr).splitlines() if RAW_LINE.match(line)]
     assert raw == [], raw
     assert "Traceback" not in quiet.stderr

@@ -124,10 +124,26 @@ def test_kvz_runs_from_the_wheel(installed):
 def test_kvz_predict_with_a_bundled_tag_names_the_classes(installed):
     result = installed.kvz("predict", "videos/UCF-101", "--model", TAG, "--top", "2")
     lines = result.stdout.splitlines()
-    assert len(lines) == 20 and "predicted 20 of 20 files" in result.stderr
+    assert len(lines) == 20 and "predicted 20 of 20 videos" in result.stderr
     labels = installed.python(f"import keras_video_zoo as kvz; print(kvz.create_model('{TAG}').record.labels)").stdout
     for line in lines:
         assert all(f"'{item.rsplit(' ', 1)[0]}'" in labels for item in line.split(": ", 1)[1].split(", ")), line
+
+
+def test_kvz_over_real_world_videos_from_the_wheel(installed):
+    """The wheel's own generator and decoders (PyAV is a core dependency): every candidate gets its line."""
+    installed.kvz("synthetic", "messy", "--kind", "real-world")
+    manifest = json.loads((installed.work / "messy" / "real_world_videos.json").read_text())
+    candidates = [entry for entry in manifest if entry["expect"] != "ignored"]
+    result = installed.kvz("predict", "messy", "--model", TAG, "--top", "1")
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert len(lines) == len(candidates)
+    for entry in candidates:
+        line = lines[str(Path("messy") / entry["path"])]
+        assert line.startswith("skipped: ") == (entry["expect"] == "skipped"), (entry, line)
+        assert ("(damaged: " in line) == (entry["expect"] == "damaged"), (entry, line)
+    flow = installed.kvz("flow", "messy", "flow", "--layout", "folder_per_class", "--no-progress")
+    assert "kvz flow: extracted the flow of" in flow.stderr
 
 
 def test_tvl1_without_opencv_contrib_is_one_clear_message(installed):
@@ -234,7 +250,7 @@ def test_opencv_wheels_changing_under_the_zoo(colab):
     fix = broken.stderr.split("Repair it with: ", 1)[1].strip()
     assert fix.startswith("pip install --force-reinstall --no-deps opencv-python-headless==")
     colab.pip(*fix.split()[1:])
-    assert "predicted 10 of 10 files" in colab.kvz("predict", "videos/UCF-101", "--model", TAG).stderr
+    assert "predicted 10 of 10 videos" in colab.kvz("predict", "videos/UCF-101", "--model", TAG).stderr
 
     # 3. Reinstalling opencv-python keeps the zoo working.
     colab.pip("install", "opencv-python")

@@ -17,25 +17,38 @@ LAYOUTS = ("videos", "ucf101", "hmdb51", "folder_per_class", "csv_manifest")
 
 
 def video_files_dataset(root: str | Path) -> VideoDataset:
-    """Every video under ``root`` (recursively), keyed by file name without extension.
+    """Every candidate video under ``root`` (:func:`~keras_video_zoo.data.video_io.video_files`, recursively).
+
+    A video's id is its path under ``root`` without the extension, ``/`` written ``__`` (the name of
+    its flow folder); two files that differ only by extension keep theirs. Which candidates are
+    videos is the decoder's to say; the others are reported with their reason.
 
     Example:
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
-    >>> (root / "walk").mkdir(); (root / "walk" / "v1.avi").touch(); (root / "notes.txt").touch()
+    >>> (root / "walk").mkdir(); (root / "notes.txt").touch()
+    >>> for name in ("walk/v1.avi", "walk/v2.mp4", "walk/v2.mkv"):
+    ...     (root / name).touch()
     >>> [record.video_id for record in video_files_dataset(root)]
-    ['v1']
+    ['walk__v1', 'walk__v2.mkv', 'walk__v2.mp4']
     """
     from keras_video_zoo.data.records import VideoDataset, VideoRecord
-    from keras_video_zoo.data.video_io import is_video_file
+    from keras_video_zoo.data.video_io import video_files
 
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"{root} is not a folder of videos.")
-    paths = sorted(path for path in root.rglob("*") if path.is_file() and is_video_file(path))
+    paths = video_files(root, recursive=True)  # every file: the decoder says which are videos
     if not paths:
-        raise ValueError(f"no video files under {root}.")
-    return VideoDataset([VideoRecord(str(p), (0,), p.stem) for p in paths], ["video"], name=str(root))
+        raise ValueError(f"no files under {root}.")
+    stems = [str(p.relative_to(root).with_suffix("")) for p in paths]
+    ids = [
+        (stem if stems.count(stem) == 1 else str(path.relative_to(root))).replace("/", "__")
+        for stem, path in zip(stems, paths, strict=True)
+    ]
+    return VideoDataset(
+        [VideoRecord(str(p), (0,), i) for p, i in zip(paths, ids, strict=True)], ["video"], name=str(root)
+    )
 
 
 def load_dataset(

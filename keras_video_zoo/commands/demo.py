@@ -140,11 +140,11 @@ def finetune(target_root: Path, out: Path, *, epochs: int, seed: int, clips: int
 
 def predict_examples(model, test, count: int, out: Path) -> list[str]:
     """Video-level predictions (centre clips averaged) for ``count`` test videos: text bars and a PNG."""
-    from keras_video_zoo.data.pipelines import read_clips
+    from keras_video_zoo.data.geometry import FrameGeometry
     from keras_video_zoo.data.sampling import UniformClipsProtocol
-    from keras_video_zoo.data.video_io import read_frames
+    from keras_video_zoo.data.video_io import read_clips, read_frames
     from keras_video_zoo.evaluation.plots import plot_top5_predictions
-    from keras_video_zoo.layers.clip_augmentation import with_views
+    from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
     from keras_video_zoo.views import CENTRE
 
     scorer = with_views(model, (CENTRE,))
@@ -152,7 +152,8 @@ def predict_examples(model, test, count: int, out: Path) -> list[str]:
     step = max(1, len(test) // count)
     samples, lines = [], []
     for record in list(test)[::step][:count]:
-        scores = np.asarray(scorer.predict_on_batch(read_clips(record.path, protocol.sample))).mean(axis=0)
+        clips, _ = read_clips(record.path, protocol.sample, geometry=FrameGeometry.square_of(pipeline_size(model)))
+        scores = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
         truth = test.class_names[record.label]
         samples.append(
             {
@@ -274,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     flow_root = data_dir / "source_flow"
     print("Extracting optical flow (DIS) of the source test videos for the temporal stream")
     report = extract_dataset_flow(ucf101(source, split=1, subset="test"), flow_root, FlowSettings(), progress=progress)
-    if report.failed:
+    if report.failed:  # the demo's own generated videos: every one must extract
         print(f"kvz demo: flow extraction failed: {report.summary()}", file=sys.stderr)
         return 1
 

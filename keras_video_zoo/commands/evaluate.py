@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from keras_video_zoo.commands.clip_sources import add_source_arguments
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
 
 PROTOCOLS = ("karpathy", "two_stream", "uniform:K")
+SIMONYAN_MODELS = ("spatial_stream", "temporal_stream", "two_stream")  # evaluated with the two-stream protocol
 
 
 def make_protocol(text: str, frames: int, clips: int | None = None):
@@ -45,8 +47,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_model_argument(parser)
     parser.add_argument(
         "--protocol",
-        default="karpathy",
-        help="karpathy (20 random clips x 4 views), two_stream (25 clips x 10 crops) or uniform:K (K clips, centre)",
+        help="karpathy (20 random clips x 4 views), two_stream (25 clips x 10 crops) or uniform:K (K clips, centre); "
+        "default: two_stream for the two-stream family's models, karpathy for the others",
     )
     parser.add_argument("--clips", type=int, help="clips per video instead of the protocol's (karpathy, two_stream)")
     parser.add_argument("--batch-size", type=int, default=32, help="clips per batch (default 32)")
@@ -54,6 +56,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--title", default="Evaluation", help="report title")
     parser.add_argument("--no-plots", action="store_true", help="no PNG plots")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_source_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -68,25 +71,49 @@ def check_class_names(model, dataset) -> None:
         )
 
 
+def default_protocol(model) -> str:
+    """``two_stream`` for the spatial, temporal and two-stream models, ``karpathy`` for the fusion CNNs."""
+    built = getattr(model, "build_arguments", None)
+    family = (built.model if built is not None else model.name) or ""
+    return "two_stream" if family.startswith(SIMONYAN_MODELS) or len(model.inputs) == 2 else "karpathy"
+
+
 def run(args: argparse.Namespace) -> int:
+    from keras_video_zoo.commands.clip_sources import sources_for, streams_of
+    from keras_video_zoo.commands.reading import finish
     from keras_video_zoo.evaluation.reports import results_markdown, write_report
-    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_source, evaluate_two_stream
 
     try:
         dataset = dataset_from_arguments(args)
         model = load_model(args.model)
         check_class_names(model, dataset)
-        protocol = make_protocol(args.protocol, model.input_shape[1], args.clips)
+        streams = streams_of(model)
+        protocols = {
+            kind: make_protocol(args.protocol or default_protocol(model), stream.input_shape[1], args.clips)
+            for kind, stream in streams.items()
+            if stream is not None
+        }
+        sources = sources_for(model, dataset, args)
     except CommandError as error:
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return error.exit_code
     except ValueError as error:
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 2
+    progress = not args.no_progress
     try:
-        results = evaluate_on_videos(
-            model, dataset, protocol, batch_size=args.batch_size, progress=not args.no_progress
-        )
+        if len(protocols) == 2:
+            results = evaluate_two_stream(
+                model,
+                sources["rgb"],
+                sources["flow"],
+                protocols=(protocols["rgb"], protocols["flow"]),
+                progress=progress,
+            )
+        else:
+            ((kind, protocol),) = protocols.items()
+            results = evaluate_on_source(model, sources[kind], protocol, batch_size=args.batch_size, progress=progress)
     except ValueError as error:  # no readable video, or a head that does not match the classes
         print(f"kvz evaluate: {error}", file=sys.stderr)
         return 1
@@ -95,4 +122,9 @@ def run(args: argparse.Namespace) -> int:
     written = write_report(results, args.out, title=args.title, plots=not args.no_plots)
     print(results_markdown(results, title=args.title, per_class=False))
     print(f"kvz evaluate: report in {written['markdown']}", file=sys.stderr)
-    return 0
+    codes = [
+        finish("evaluate", source.report, "scored", strict=args.strict, where=str(written["json"]))
+        for source in sources.values()
+        if source is not None
+    ]
+    return max(codes)

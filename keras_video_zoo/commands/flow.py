@@ -8,6 +8,7 @@ from pathlib import Path
 
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
 from keras_video_zoo.commands.model_source import CommandError
+from keras_video_zoo.commands.reading import add_reading_arguments, finish
 
 # The library's names and defaults (keras_video_zoo.flow), spelled out so that building the parser
 # imports neither OpenCV nor TensorFlow; tests/test_cli.py checks they agree.
@@ -17,6 +18,7 @@ DEFAULT_BOUND = 20.0
 QUANTISATION_MODES = ("bound", "minmax")
 DEFAULT_JPEG_QUALITY = 95
 REPORT_NAME = "flow_report.json"
+DEFAULT_SHORT_SIDE = 256
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -31,8 +33,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "flow",
         help="extract optical flow of a dataset to uint8 JPEGs",
-        description="Extract optical flow of every video to OUT/<video_id>/flow_{x,y}_NNNNN.jpg with a manifest. "
-        "Resumable: finished videos are skipped; unreadable videos are reported in OUT/" + REPORT_NAME + ".",
+        description="Extract optical flow of every video to OUT/<video_id>/flow_{x,y}_NNNNN.jpg with a manifest, "
+        "streamed pair by pair (memory does not grow with a video's length or resolution). Resumable: finished "
+        "videos are skipped; unreadable and damaged videos are reported in OUT/" + REPORT_NAME + ".",
     )
     add_dataset_arguments(parser, layout="videos", subset="all")
     parser.add_argument("out", help="output folder, one sub-folder per video")
@@ -42,14 +45,23 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--quality", type=int, default=DEFAULT_JPEG_QUALITY, help="JPEG quality (default 95)")
     parser.add_argument("--backward", action="store_true", help="also store backward flow (bidirectional stacks)")
     resize = parser.add_mutually_exclusive_group()
-    resize.add_argument("--size", type=_size, help="resize frames to HEIGHTxWIDTH first")
-    resize.add_argument("--short-side", type=int, help="resize frames so the short side is this long first")
+    resize.add_argument(
+        "--size", type=_size, help="fit frames to HEIGHTxWIDTH first (resized to cover, centre-cropped)"
+    )
+    resize.add_argument(
+        "--short-side",
+        type=int,
+        default=DEFAULT_SHORT_SIDE,
+        help=f"shrink frames so the short side is this long first, keeping the aspect; smaller videos stay as they "
+        f"are (default {DEFAULT_SHORT_SIDE}, the two-stream paper's frames; 0 keeps every frame as decoded)",
+    )
     parser.add_argument(
         "--shards",
         metavar="DIR",
         help="then pack the flow beside the RGB TFRecord shards in DIR (made by write_shards)",
     )
     parser.add_argument("--workers", type=int, default=1, help="videos processed at once (processes)")
+    add_reading_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
@@ -66,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
             jpeg_quality=args.quality,
             backward=args.backward,
             size=args.size,
-            short_side=args.short_side,
+            short_side=None if args.size else args.short_side,
+            damaged=args.damaged,
         )
         dataset = dataset_from_arguments(args)
         report = extract_dataset_flow(
@@ -78,7 +91,13 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz flow: {error}", file=sys.stderr)
         return 2
-    print(f"kvz flow: {report.summary()}; report in {Path(args.out) / REPORT_NAME}", file=sys.stderr)
+    print(
+        f"kvz flow: {len(report.extracted)} videos extracted now, {len(report.kept)} kept from an earlier run",
+        file=sys.stderr,
+    )
+    code = finish(
+        "flow", report.videos, "extracted the flow of", strict=args.strict, where=str(Path(args.out) / REPORT_NAME)
+    )
     if args.shards:
         try:
             written = write_flow_shards(args.shards, args.out, bound=args.bound, progress=not args.no_progress)
@@ -86,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"kvz flow: {error}", file=sys.stderr)
             return 1
         print(f"kvz flow: {written} flow shards written beside {args.shards}", file=sys.stderr)
-    return 1 if report.failed else 0
+    return code

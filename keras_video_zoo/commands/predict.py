@@ -1,4 +1,8 @@
-"""``kvz predict``: the top classes of each video, with their names, from any model SOURCE."""
+"""``kvz predict``: the top classes of each video, with their names, from any model SOURCE.
+
+RGB models score evenly spaced centre-cropped clips; temporal streams score flow stacks
+computed on the fly (DIS, as ``kvz flow``); two-stream models fuse both streams' video scores.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ import sys
 from pathlib import Path
 
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
+from keras_video_zoo.commands.reading import add_reading_arguments, finish
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "predict",
         help="top classes of videos",
-        description="Score evenly spaced centre-cropped clips of each VIDEO (a folder: every file in it) and print "
-        "the top classes by name. Every file gets a line: its classes, or why it could not be read. Exit code 0 "
-        "when the work completed (unreadable files are reported and counted), 1 when no file could be read.",
+        description="Score evenly spaced clips of each VIDEO (a folder: every file in it) and print the top classes "
+        "by name. RGB models score centre-cropped clips; temporal streams score optical flow computed on the fly; "
+        "two-stream models fuse both. Every file gets a line: its classes (and any damage), or why it could not be "
+        "read. Exit code 0 when the work completed, 1 when no file could be read (or --strict and one was not).",
     )
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
     add_model_argument(parser)
@@ -24,31 +30,37 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="text file of class names, one a line, in the model's class order (default: the model's record)",
     )
     parser.add_argument("--top", type=int, default=5, help="classes shown per video (default 5)")
-    parser.add_argument("--clips", type=int, default=5, help="evenly spaced clips averaged per video (default 5)")
+    parser.add_argument("--clips", type=int, default=5, help="evenly spaced clips (or stacks) per video (default 5)")
+    add_reading_arguments(
+        parser,
+        short_side="frames are cut to their centred square and resized to this side first (default: the "
+        "model's crop plus the paper's 200/170 margin)",
+    )
     parser.set_defaults(run=run)
 
 
 def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """Every file the arguments name (a folder: its files, recursively, hidden ones left out), and the missing ones.
+    """The files the arguments name, and the ones that do not exist.
 
-    Files are not filtered by extension: whether a file is a video is for the decoder to say.
+    A file named is always tried (the decoder says whether it is a video); a folder gives its
+    candidate videos, recursively, as every command finds them
+    (:func:`~keras_video_zoo.data.video_io.video_files`: not notes, thumbnails or hidden files).
 
     Example:
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> (folder / "a.avi").touch(); (folder / "notes.txt").touch(); (folder / ".DS_Store").touch()
-    >>> files, missing = expand_paths([str(folder), "missing.avi"])
+    >>> files, missing = expand_paths([str(folder), str(folder / "notes.txt"), "missing.avi"])
     >>> [file.name for file in files], missing
     (['a.avi', 'notes.txt'], ['missing.avi'])
     """
+    from keras_video_zoo.data.video_io import video_files
+
     files, missing = [], []
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
-            )
-            files.extend(found)
+            files.extend(video_files(path, recursive=True))
         elif path.exists():
             files.append(path)
         else:
@@ -56,7 +68,7 @@ def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     return files, missing
 
 
-def read_labels(path: str | None, model) -> list[str]:
+def read_labels(path: str | None, model, classes: int) -> list[str]:
     """Class names: from ``path`` (one a line), else the model's record, else ``class_0 ...`` with a note."""
     if path is None:
         names, known = class_names(model)
@@ -68,51 +80,107 @@ def read_labels(path: str | None, model) -> list[str]:
             )
         return names
     lines = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
-    if len(lines) != model.output_shape[-1]:
-        classes = model.output_shape[-1]
+    if len(lines) != classes:
         raise CommandError(f"--labels {path} names {len(lines)} classes but the model predicts {classes}.")
     return lines
+
+
+class Scorer:
+    """A video's class scores under the model's kind: RGB clips, flow stacks on the fly, or both fused."""
+
+    def __init__(self, model, clips: int, short_side: int | None) -> None:
+        from keras_video_zoo.data.geometry import FrameGeometry
+        from keras_video_zoo.data.sampling import UniformClipsProtocol
+        from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+        from keras_video_zoo.models.heads import nested_models
+        from keras_video_zoo.views import CENTRE
+
+        self.model, self.clips = model, clips
+        streams = nested_models(model) if len(model.inputs) == 2 else [model]
+        self.rgb = next((s for s in streams if s.input_shape[-1] == 3), None)
+        self.flow = next((s for s in streams if s.input_shape[-1] == 2), None)
+        self.scorers = {}
+        for stream in filter(None, (self.rgb, self.flow)):
+            flow = stream.input_shape[-1] == 2
+            scorer = with_views(stream, (CENTRE,), flow="uint8" if flow else None, resize=None)
+            geometry = FrameGeometry.square_of(short_side or pipeline_size(stream))
+            self.scorers[stream.name] = (scorer, geometry)
+        if self.rgb is not None:
+            self.protocol = UniformClipsProtocol(clips=clips, frames=self.rgb.input_shape[1])
+
+    def __call__(self, path: str):
+        """``(scores, damage or None)``; raises VideoReadError for a video that cannot be read."""
+        import numpy as np
+
+        from keras_video_zoo.data.video_io import read_clips
+        from keras_video_zoo.evaluation.video_evaluation import fuse_scores
+        from keras_video_zoo.flow.live import video_flow_stacks
+
+        scores, problems = {}, []
+        if self.flow is not None:
+            scorer, geometry = self.scorers[self.flow.name]
+            mode = "bidirectional" if "bidirectional" in self.flow.name else "forward"
+            stacks, frames, decoded = video_flow_stacks(
+                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=geometry, mode=mode
+            )
+            scores["flow"] = np.asarray(scorer.predict_on_batch(stacks)).mean(axis=0)
+            problems.append(decoded.problems())
+            if self.rgb is not None:  # the spatial stream scores the frames the stacks start at
+                rgb_scorer, rgb_geometry = self.scorers[self.rgb.name]
+                rgb_frames = rgb_geometry.fit_all(frames)[:, None]
+                scores["rgb"] = np.asarray(rgb_scorer.predict_on_batch(rgb_frames)).mean(axis=0)
+        else:
+            scorer, geometry = self.scorers[self.rgb.name]
+            clips, decoded = read_clips(path, self.protocol.sample, geometry=geometry)
+            scores["rgb"] = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
+            problems.append(decoded.problems())
+        if len(scores) == 2:
+            fused = fuse_scores(self.model, scores["rgb"][None], scores["flow"][None])[0]
+        else:
+            fused = next(iter(scores.values()))
+        return fused, next(filter(None, problems), None)
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from keras_video_zoo.data.pipelines import read_clips
-    from keras_video_zoo.data.sampling import UniformClipsProtocol
-    from keras_video_zoo.data.video_io import VideoReadError
-    from keras_video_zoo.layers.clip_augmentation import with_views
-    from keras_video_zoo.views import CENTRE
+    from keras_video_zoo.data.report import VideoReport
+    from keras_video_zoo.data.video_io import VideoReadError, unreadable_reason
 
     if args.top < 1 or args.clips < 1:
         print("kvz predict: --top and --clips must be at least 1.", file=sys.stderr)
         return 2
     try:
         model = load_model(args.model)
-        if len(model.inputs) != 1 or model.input_shape[-1] != 3:
-            raise CommandError(
-                f"{args.model} takes {[tuple(t.shape[1:]) for t in model.inputs]}: kvz predict scores RGB clip "
-                "models (T, H, W, 3); temporal and two-stream models need optical flow."
-            )
-        labels = read_labels(args.labels, model)
+        scorer = Scorer(model, args.clips, args.short_side)
+        classes = model.output_shape[-1]
+        labels = read_labels(args.labels, model, classes)
     except CommandError as error:
         print(f"kvz predict: {error}", file=sys.stderr)
         return error.exit_code
+    except ValueError as error:  # a model that is neither an RGB clip model, a temporal nor a two-stream one
+        print(f"kvz predict: {args.model}: {error}", file=sys.stderr)
+        return 2
+    report = VideoReport(args.damaged)
     files, missing = expand_paths(args.videos)
     for text in missing:
-        print(f"{text}: skipped: does not exist", flush=True)
-    scorer = with_views(model, (CENTRE,))
-    protocol = UniformClipsProtocol(clips=args.clips, frames=model.input_shape[1])
-    read = 0
+        report.skipped(text, unreadable_reason(text))
+        print(f"{text}: skipped: {unreadable_reason(text)}", flush=True)
     for video in files:
         try:
-            clips = read_clips(str(video), protocol.sample)
+            scores, damage = scorer(str(video))
         except VideoReadError as error:
+            report.skipped(str(video), error.reason)
             print(f"{video}: skipped: {error.reason}", flush=True)
             continue
-        scores = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
+        if damage:
+            report.damaged(str(video), damage)
+            if args.damaged == "skip":
+                report.skipped(str(video), f"damaged: {damage}")
+                print(f"{video}: skipped: damaged: {damage}", flush=True)
+                continue
+        report.used(str(video))
         top = np.argsort(scores)[::-1][: args.top]
-        print(f"{video}: " + ", ".join(f"{labels[i]} {100 * scores[i]:.1f}%" for i in top), flush=True)
-        read += 1
-    skipped = len(files) + len(missing) - read
-    print(f"kvz predict: predicted {read} of {len(files) + len(missing)} files; {skipped} skipped", file=sys.stderr)
-    return 0 if read else 1
+        line = ", ".join(f"{labels[i]} {100 * scores[i]:.1f}%" for i in top)
+        print(f"{video}: {line}" + (f" (damaged: {damage})" if damage else ""), flush=True)
+    return finish("predict", report, "predicted", strict=args.strict)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
 from keras_video_zoo.commands.model_source import CommandError
+from keras_video_zoo.commands.reading import add_reading_arguments, finish
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -17,12 +18,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description=(
             "Decode every video once into sharded TFRecords (one SequenceExample of JPEG frames per video). "
             "Rerun the same command to resume an interrupted run: finished shards are kept, partial ones rewritten. "
-            "Train from the shards with keras_video_zoo.data.shards.shard_training_dataset."
+            "Train from the shards with kvz train ... --shards DIR (keras_video_zoo.data.sources.RGBShards)."
         ),
     )
     add_dataset_arguments(parser, layout="ucf101", subset="train")
     parser.add_argument("out", help="output folder for the shards")
-    parser.add_argument("--short-side", type=int, default=128, help="resize frames to this short side (default 128)")
+    add_reading_arguments(
+        parser, short_side="resize frames to this short side as they are decoded, keeping the aspect (default 128)"
+    )
     parser.add_argument("--videos-per-shard", type=int, default=64, help="videos per shard (default 64)")
     parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
     parser.add_argument("--workers", type=int, default=2, help="shards written at once (default 2)")
@@ -39,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
         report = write_shards(
             dataset,
             args.out,
-            short_side=args.short_side,
+            short_side=args.short_side or 128,
             videos_per_shard=args.videos_per_shard,
             jpeg_quality=args.quality,
             workers=args.workers,
+            damaged=args.damaged,
             progress=not args.no_progress,
         )
         if args.verify:
@@ -53,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"kvz prepare: {error}", file=sys.stderr)
         return 2
-    print(f"kvz prepare: {report.summary()}", file=sys.stderr)
-    for video_id, reason in list(report.unreadable.items())[:10]:
-        print(f"  unreadable: {video_id}: {reason}", file=sys.stderr)
-    if report.unreadable:
-        print(f"  full list in {Path(args.out) / REPORT_FILE}", file=sys.stderr)
-    return 1 if report.unreadable else 0
+    print(
+        f"kvz prepare: {report.shards} shards in {args.out} ({report.written} written now, {report.kept} kept "
+        f"from an earlier run; {report.frames} frames)",
+        file=sys.stderr,
+    )
+    return finish("prepare", report.videos, "stored", strict=args.strict, where=str(Path(args.out) / REPORT_FILE))

@@ -1,11 +1,12 @@
-"""``kvz synthetic``: write the synthetic video dataset (real XviD AVIs in the UCF-101 layout) to try the zoo on."""
+"""``kvz synthetic``: write a dataset to try the zoo on: the synthetic one (XviD AVIs in the UCF-101 layout), or a
+folder of videos as users have them (``--kind real-world``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-KINDS = ("source", "target")  # keras_video_zoo.data.synthetic_dataset.DATASET_KINDS
+KINDS = ("source", "target", "real-world")  # synthetic_dataset.DATASET_KINDS, and real_world_videos
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -15,18 +16,39 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Write the synthetic dataset the bundled checkpoints were trained on: OUT/UCF-101/<Class>/*.avi "
         "and OUT/ucfTrainTestlist/ split files, read by --layout ucf101 (OUT) or folder_per_class (OUT/UCF-101). "
         "'source' has 10 classes (motion twins that a single frame cannot tell apart, and appearance classes); "
-        "'target' has 5 other classes, for transfer learning. Rerunning with the same arguments reuses it.",
+        "'target' has 5 other classes, for transfer learning. Rerunning with the same arguments reuses it. "
+        "'real-world' writes OUT/<left|up>/ in the folder_per_class layout: HD, portrait and odd sizes, a variable "
+        "frame rate, a dozen containers and codecs, damaged, truncated, audio-only and empty files, and files that "
+        "are not videos, with OUT/real_world_videos.json saying what kvz should make of each.",
     )
     parser.add_argument("out", help="output folder")
-    parser.add_argument("--kind", choices=KINDS, default="source", help="source (10 classes) or target (5 classes)")
+    parser.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="source",
+        help="source (10 classes), target (5 classes) or real-world (2 classes of messy files)",
+    )
     parser.add_argument("--videos-per-class", type=int, help="default 24 (source) or 16 (target)")
     parser.add_argument("--seed", type=int, default=0, help="the bundled checkpoints were trained on seed 0")
     parser.set_defaults(run=run, needs_tensorflow=False)
 
 
 def run(args: argparse.Namespace) -> int:
+    from keras_video_zoo.data.real_world_videos import write_real_world_videos
     from keras_video_zoo.data.synthetic_dataset import generate_dataset
 
+    if args.kind == "real-world":
+        if args.videos_per_class is not None:
+            print("kvz synthetic: --videos-per-class applies to source and target, not real-world.", file=sys.stderr)
+            return 2
+        files = write_real_world_videos(args.out, seed=args.seed)
+        counts = {expect: sum(file.expect == expect for file in files) for expect in ("video", "damaged", "skipped")}
+        print(
+            f"kvz synthetic: {len(files)} files in {args.out}: {counts['video']} videos, {counts['damaged']} damaged, "
+            f"{counts['skipped']} that kvz skips with a reason, the rest not videos (see real_world_videos.json)",
+            file=sys.stderr,
+        )
+        return 0
     try:
         root = generate_dataset(args.out, kind=args.kind, seed=args.seed, videos_per_class=args.videos_per_class)
     except ValueError as error:

@@ -1,10 +1,14 @@
-"""Video data: decoding, dataset layouts, the synthetic dataset, and generated clips and flow.
+"""Video data: decoding, frame fitting, dataset layouts, clip sources and what was used, the synthetic dataset.
 
-Dataset readers live in :mod:`keras_video_zoo.data.layouts` (``ucf101``, ``hmdb51``, ...).
+Dataset readers live in :mod:`keras_video_zoo.data.layouts` (``ucf101``, ``hmdb51``, ...); clip
+sources in :mod:`keras_video_zoo.data.sources` and the pipelines over them in
+:mod:`keras_video_zoo.data.pipelines` (they import TensorFlow, so they are not loaded here).
 """
 
 from keras_video_zoo.data import layouts
+from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
+from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.synthetic import example_inputs, moving_square_clip, translating_flow_fields
 from keras_video_zoo.data.synthetic_dataset import (
     APPEARANCE_DEFINED_CLASSES,
@@ -16,17 +20,20 @@ from keras_video_zoo.data.synthetic_dataset import (
     render_video,
 )
 from keras_video_zoo.data.video_io import (
-    VIDEO_EXTENSIONS,
+    DamagedVideoError,
+    DecodedVideo,
     ShortVideoError,
-    SkippedVideos,
-    UnreadableVideoWarning,
     VideoInfo,
     VideoReadError,
     count_frames,
+    iter_frames,
     probe_video,
+    read_clips,
     read_frame_folder,
     read_frames,
-    safe_read,
+    read_video,
+    unreadable_reason,
+    video_files,
 )
 
 __all__ = [
@@ -34,24 +41,29 @@ __all__ = [
     "MOTION_DEFINED_CLASSES",
     "SOURCE_CLASSES",
     "TARGET_CLASSES",
-    "VIDEO_EXTENSIONS",
+    "DamagedVideoError",
+    "DecodedVideo",
+    "FrameGeometry",
     "ShortVideoError",
-    "SkippedVideos",
-    "UnreadableVideoWarning",
     "VideoDataset",
     "VideoInfo",
     "VideoReadError",
     "VideoRecord",
+    "VideoReport",
     "count_frames",
     "example_inputs",
     "generate_dataset",
+    "iter_frames",
     "layouts",
     "moving_square_clip",
     "probe_video",
     "read_class_kinds",
     "read_frame_folder",
+    "read_clips",
     "read_frames",
+    "read_video",
     "render_video",
-    "safe_read",
     "translating_flow_fields",
+    "unreadable_reason",
+    "video_files",
 ]

@@ -3,7 +3,8 @@
 Each video becomes one ``tf.train.SequenceExample``: context ``video_id``,
 ``labels`` (int64 list), ``height``/``width``/``num_frames``; feature list
 ``frames`` holds one JPEG per frame, resized to a chosen short side. A training
-pipeline then decodes only the JPEGs of the frames its clips need.
+pipeline (:class:`keras_video_zoo.data.sources.RGBShards`) then decodes only the JPEGs of the
+frames its clips need.
 
 Layout of a shard folder::
 
@@ -32,9 +33,16 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.sampling import TrainingClips, clip_span
-from keras_video_zoo.data.video_io import VideoReadError, read_frames
+from keras_video_zoo.data.report import DAMAGED_POLICIES, VideoReport
+from keras_video_zoo.data.video_io import (
+    DamagedVideoError,
+    VideoReadError,
+    describe_damage,
+    iter_frames,
+    stored_frame_count,
+)
 from keras_video_zoo.opencv import cv2
 
 PLAN_FILE = "plan.json"
@@ -46,7 +54,6 @@ __all__ = [
     "parse_video_example",
     "read_shard_plan",
     "shard_files",
-    "shard_training_dataset",
     "verify_shards",
     "video_example",
     "write_shards",
@@ -61,51 +68,53 @@ class ShardReport:
         directory: the shard folder.
         shards: shards in the folder.
         written: shards written by this run; ``kept``: complete shards found and kept.
-        videos: videos stored in all shards.
         frames: frames stored in all shards.
-        unreadable: video id -> why it could not be read (not stored).
+        videos: the account of every video: stored (used), skipped with the reason, damaged.
     """
 
     directory: str
     shards: int
     written: int
     kept: int
-    videos: int
     frames: int
-    unreadable: dict[str, str] = field(default_factory=dict)
+    videos: VideoReport = field(default_factory=VideoReport)
+
+    @property
+    def unreadable(self) -> dict[str, str]:
+        """Skipped videos (path -> reason)."""
+        return self.videos.skip_reasons()
 
     def summary(self) -> str:
-        text = (
-            f"{self.videos} videos ({self.frames} frames) in {self.shards} shards at {self.directory} "
-            f"({self.written} written, {self.kept} kept from an earlier run)"
+        return (
+            self.videos.summary("stored", where=f"{self.directory}/{REPORT_FILE}")
+            + f" ({self.frames} frames in {self.shards} shards: {self.written} written now, {self.kept} kept)"
         )
-        if self.unreadable:
-            text += f"; {len(self.unreadable)} unreadable video(s) skipped, listed in {REPORT_FILE}"
-        return text
 
 
 def _shard_name(index: int, count: int) -> str:
     return f"shard-{index:05d}-of-{count:05d}"
 
 
-def video_example(record: VideoRecord, frames: np.ndarray, jpeg_quality: int = 90) -> tf.train.SequenceExample:
+def encode_jpeg(frame: np.ndarray, jpeg_quality: int = 90) -> bytes:
+    """One RGB frame as JPEG bytes."""
+    ok, encoded = cv2.imencode(
+        ".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]
+    )
+    if not ok:
+        raise ValueError("JPEG encoding failed.")
+    return encoded.tobytes()
+
+
+def video_example(record: VideoRecord, jpegs: Sequence[bytes], height: int, width: int) -> tf.train.SequenceExample:
     """One video as a SequenceExample of JPEG frames.
 
     Example:
     >>> record = VideoRecord("v.avi", (2,), "v")
-    >>> example = video_example(record, np.zeros((3, 8, 10, 3), np.uint8))
-    >>> parsed = parse_video_example(example.SerializeToString())
+    >>> jpegs = [encode_jpeg(frame) for frame in np.zeros((3, 8, 10, 3), np.uint8)]
+    >>> parsed = parse_video_example(video_example(record, jpegs, 8, 10).SerializeToString())
     >>> parsed["video_id"].numpy(), parsed["labels"].numpy().tolist(), parsed["frames"].shape
     (b'v', [2], TensorShape([3]))
     """
-    height, width = frames.shape[1:3]
-    parameters = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]
-    jpegs = []
-    for frame in frames:
-        ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), parameters)
-        if not ok:
-            raise ValueError(f"{record.video_id}: JPEG encoding failed.")
-        jpegs.append(encoded.tobytes())
 
     def int64s(values):
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
@@ -114,7 +123,7 @@ def video_example(record: VideoRecord, frames: np.ndarray, jpeg_quality: int = 9
         feature={
             "video_id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[record.video_id.encode()])),
             "labels": int64s(record.labels),
-            "num_frames": int64s([len(frames)]),
+            "num_frames": int64s([len(jpegs)]),
             "height": int64s([height]),
             "width": int64s([width]),
         }
@@ -163,43 +172,75 @@ def _write_json_atomically(path: Path, data) -> None:
     os.replace(temporary, path)
 
 
-def _complete(directory: Path, name: str) -> dict | None:
-    """The shard's metadata if the shard is complete, else ``None``."""
-    meta_path, shard_path = directory / f"{name}.json", directory / f"{name}.tfrecord"
-    if not meta_path.exists() or not shard_path.exists():
+def shard_marker(shard: Path) -> dict | None:
+    """A shard file's marker (``<shard>.json``, written last) when the shard is complete, else ``None``."""
+    marker = shard.with_suffix(".json")
+    if not marker.exists() or not shard.exists():
         return None
-    meta = json.loads(meta_path.read_text())
-    return meta if shard_path.stat().st_size == meta.get("bytes") else None
+    meta = json.loads(marker.read_text())
+    return meta if shard.stat().st_size == meta.get("bytes") else None
+
+
+def write_shard_file(shard: Path, records, meta: dict) -> dict:
+    """Writes serialized ``records`` to ``shard`` atomically, then its marker: the one resumable shard writer.
+
+    The records go to ``<shard>.tmp``, renamed when complete; the marker (``meta`` plus the file's
+    size) is written last, so a shard with a marker is complete and a rerun keeps it. The RGB shards
+    (:func:`write_shards`) and the flow shards beside them
+    (:func:`keras_video_zoo.flow.shards.write_flow_shards`) are both written this way.
+    """
+    temporary = shard.with_name(shard.name + ".tmp")
+    with tf.io.TFRecordWriter(str(temporary)) as writer:
+        for record in records:
+            writer.write(record)
+    os.replace(temporary, shard)
+    meta = {**meta, "bytes": shard.stat().st_size}
+    _write_json_atomically(shard.with_suffix(".json"), meta)
+    return meta
+
+
+def _complete(directory: Path, name: str) -> dict | None:
+    return shard_marker(directory / f"{name}.tfrecord")
 
 
 def _write_one_shard(
-    directory: Path, name: str, records: Sequence[VideoRecord], short_side: int, jpeg_quality: int, backend: str, tick
+    directory: Path,
+    name: str,
+    records: Sequence[VideoRecord],
+    geometry: FrameGeometry,
+    jpeg_quality: int,
+    backend: str,
+    damaged: str,
+    tick,
 ) -> dict:
-    temporary = directory / f"{name}.tfrecord.tmp"
-    unreadable, sizes, labels, frames_total = {}, {}, {}, 0
-    with tf.io.TFRecordWriter(str(temporary)) as writer:
+    meta = {"videos": [], "frame_sizes": {}, "labels": {}, "frames": 0, "unreadable": {}, "damaged": {}}
+
+    def serialized():
         for record in records:
             try:
-                frames = read_frames(record.path, None, short_side=short_side, backend=backend)
+                jpegs, errors, size = [], [], None
+                for frame in iter_frames(record.path, geometry=geometry, backend=backend, decoder_errors=errors):
+                    jpegs.append(encode_jpeg(frame, jpeg_quality))  # one frame in memory, its JPEG kept
+                    size = frame.shape[:2]
+                if not jpegs:
+                    raise VideoReadError(record.path, "no frame decodes (a damaged or truncated video).")
+                reported = stored_frame_count(record.path) if Path(record.path).is_file() else len(jpegs)
+                damage = describe_damage(len(jpegs), reported, errors)
+                if damage:
+                    meta["damaged"][record.video_id] = damage
+                    if damaged == "skip":
+                        raise DamagedVideoError(record.path, damage)
             except (VideoReadError, cv2.error) as error:
-                unreadable[record.video_id] = getattr(error, "reason", str(error))
+                meta["unreadable"][record.video_id] = getattr(error, "reason", str(error))
             else:
-                writer.write(video_example(record, frames, jpeg_quality).SerializeToString())
-                sizes[record.video_id] = list(frames.shape[1:3])
-                labels[record.video_id] = list(record.labels)
-                frames_total += len(frames)
+                yield video_example(record, jpegs, *size).SerializeToString()
+                meta["videos"].append(record.video_id)
+                meta["frame_sizes"][record.video_id] = list(size)
+                meta["labels"][record.video_id] = list(record.labels)
+                meta["frames"] += len(jpegs)
             tick()
-    os.replace(temporary, directory / f"{name}.tfrecord")
-    meta = {
-        "videos": [video_id for video_id in sizes],
-        "frame_sizes": sizes,
-        "labels": labels,
-        "frames": frames_total,
-        "unreadable": unreadable,
-        "bytes": (directory / f"{name}.tfrecord").stat().st_size,
-    }
-    _write_json_atomically(directory / f"{name}.json", meta)  # last: marks the shard complete
-    return meta
+
+    return write_shard_file(directory / f"{name}.tfrecord", serialized(), meta)
 
 
 def write_shards(
@@ -211,6 +252,7 @@ def write_shards(
     jpeg_quality: int = 90,
     workers: int = 2,
     backend: str = "opencv",
+    damaged: str = "use",
     progress: bool = True,
 ) -> ShardReport:
     """Writes ``dataset`` as sharded TFRecords into ``directory``, resuming an earlier run.
@@ -218,11 +260,12 @@ def write_shards(
     Args:
         dataset: the videos to store, in their order.
         directory: created if missing; may hold an interrupted run of the same call.
-        short_side: frames are resized so their shorter side is this long.
+        short_side: frames are resized so their shorter side is this long (aspect kept), as they are decoded.
         videos_per_shard: videos per shard (a shard is the unit of resumption).
         jpeg_quality: 0-100.
         workers: shards written in parallel (threads; decoding and JPEG encoding release the GIL).
         backend: video decoder, ``"opencv"`` or ``"pyav"``.
+        damaged: ``"use"`` the frames a damaged video decodes, or ``"skip"`` it (reported either way).
         progress: show a tqdm bar over videos.
 
     Returns:
@@ -236,19 +279,23 @@ def write_shards(
     >>> from keras_video_zoo.data.records import VideoDataset, VideoRecord
     >>> data = VideoDataset([VideoRecord("missing.avi", (0,), "missing")], ["a"])
     >>> report = write_shards(data, tempfile.mkdtemp(), progress=False)
-    >>> report.videos, report.unreadable
-    (0, {'missing': 'no such file.'})
+    >>> report.videos.used_count, report.unreadable
+    (0, {'missing.avi': 'no such file.'})
     """
     if short_side < 1 or videos_per_shard < 1 or not 0 <= jpeg_quality <= 100 or workers < 1:
         raise ValueError(
             f"need short_side >= 1, videos_per_shard >= 1, 0 <= jpeg_quality <= 100, workers >= 1; got "
             f"{short_side}, {videos_per_shard}, {jpeg_quality}, {workers}."
         )
+    if damaged not in DAMAGED_POLICIES:
+        raise ValueError(f"damaged must be one of {DAMAGED_POLICIES}; got {damaged!r}.")
     if len(dataset) == 0:
         raise ValueError(f"{dataset.name} has no videos; check the dataset root and split.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     plan = _plan(dataset, videos_per_shard, short_side, jpeg_quality)
+    if damaged == "skip":  # a setting of the shards' contents (only when not the default: older plans stay valid)
+        plan["damaged"] = damaged
     plan_path = directory / PLAN_FILE
     if plan_path.exists():
         existing = json.loads(plan_path.read_text())
@@ -287,7 +334,8 @@ def write_shards(
                 while queue and len(running) < workers:
                     shard = queue.pop(0)
                     records = [by_id[video_id] for video_id in shard["videos"]]
-                    arguments = (directory, shard["name"], records, short_side, jpeg_quality, backend, tick)
+                    geometry = FrameGeometry(short_side=short_side)
+                    arguments = (directory, shard["name"], records, geometry, jpeg_quality, backend, damaged, tick)
                     running[pool.submit(_write_one_shard, *arguments)] = shard["name"]
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -295,18 +343,23 @@ def write_shards(
     finally:
         bar.close()
 
-    unreadable = {video_id: reason for meta in done.values() for video_id, reason in meta["unreadable"].items()}
     report = ShardReport(
+        videos=VideoReport(damaged),
         directory=str(directory),
         shards=len(plan["shards"]),
         written=len(pending),
         kept=len(plan["shards"]) - len(pending),
-        videos=sum(len(meta["videos"]) for meta in done.values()),
         frames=sum(meta["frames"] for meta in done.values()),
-        unreadable=unreadable,
     )
-    summary = {key: value for key, value in report.__dict__.items() if key not in ("written", "kept")}
-    _write_json_atomically(directory / REPORT_FILE, summary)
+    for meta in done.values():
+        for video_id in meta["videos"]:
+            report.videos.used(by_id[video_id].path)
+        for video_id, reason in meta["unreadable"].items():
+            report.videos.skipped(by_id[video_id].path, reason)
+        for video_id, damage in meta.get("damaged", {}).items():
+            report.videos.damaged(by_id[video_id].path, damage)
+    summary = {"directory": report.directory, "shards": report.shards, "frames": report.frames}
+    _write_json_atomically(directory / REPORT_FILE, summary | report.videos.to_dict())
     return report
 
 
@@ -360,104 +413,3 @@ def verify_shards(directory: str | os.PathLike) -> int:
                 "`kvz prepare` with the same arguments to rewrite it."
             ) from error
     return videos
-
-
-def _frame_size(plan: dict, frame_size: tuple[int, int] | None) -> tuple[int, int]:
-    if frame_size is not None:
-        return tuple(frame_size)
-    sizes = {tuple(size) for shard in plan["shards"] for size in shard["meta"]["frame_sizes"].values()}
-    if len(sizes) != 1:
-        raise ValueError(f"the shards hold frames of {len(sizes)} sizes ({sorted(sizes)[:4]}); pass frame_size.")
-    return sizes.pop()
-
-
-def shard_training_dataset(
-    directory: str | os.PathLike,
-    sampler: TrainingClips | None = None,
-    *,
-    batch_size: int = 32,
-    frame_size: tuple[int, int] | None = None,
-    shuffle: bool = True,
-    seed: int | None = None,
-    deterministic: bool = False,
-    parallel_reads: int = 2,
-    shuffle_buffer: int = 256,
-    drop_remainder: bool = False,
-    multi_hot: bool | None = None,
-) -> tf.data.Dataset:
-    """Batches of ``(uint8 clips (B, T, H, W, 3), labels)`` from a shard folder, one epoch.
-
-    Like :func:`keras_video_zoo.data.pipelines.training_dataset` (same sampler,
-    seeds, label format and clip policy for short videos) but decodes only the
-    JPEGs of the sampled frames. Frames are fitted to ``frame_size``
-    (resized to cover it, centre-cropped); by default the shards' frame size.
-
-    Raises:
-        ValueError: not a shard folder, or a shard is missing or truncated.
-        tf.errors.DataLossError: (while iterating) a shard's content is corrupt;
-            :func:`verify_shards` names it.
-    """
-    sampler = sampler or TrainingClips()
-    plan = read_shard_plan(directory)
-    files = [str(Path(directory) / f"{shard['name']}.tfrecord") for shard in plan["shards"]]
-    num_classes = len(plan["class_names"])
-    if multi_hot is None:
-        multi_hot = any(len(labels) > 1 for shard in plan["shards"] for labels in shard["meta"]["labels"].values())
-    frame_size = _frame_size(plan, frame_size)
-    span = clip_span(sampler.frames, sampler.stride)
-    offsets = tf.range(sampler.frames, dtype=tf.int64) * sampler.stride
-
-    file_names = tf.data.Dataset.from_tensor_slices(files)
-    if shuffle:
-        file_names = file_names.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    records = file_names.interleave(
-        tf.data.TFRecordDataset, cycle_length=parallel_reads, num_parallel_calls=parallel_reads, deterministic=True
-    )
-    if shuffle:
-        records = records.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-
-    def clips_of(serialized, random):
-        video = parse_video_example(serialized)
-        count = tf.shape(video["frames"], out_type=tf.int64)[0]
-        last_start = tf.maximum(count - span, 0)
-        starts = tf.random.stateless_uniform(
-            [sampler.clips_per_video], seed=tf.stack([random, 0]), minval=0, maxval=last_start + 1, dtype=tf.int64
-        )
-        indices = starts[:, None] + offsets[None, :]
-        indices = tf.minimum(indices, count - 1) if sampler.short_video == "clamp" else indices % count
-        jpegs = tf.gather(video["frames"], tf.reshape(indices, [-1]))
-        frames = tf.map_fn(
-            lambda jpeg: tf.io.decode_jpeg(jpeg, channels=3), jpegs, fn_output_signature=tf.TensorSpec(None, tf.uint8)
-        )
-        frames = _fit(frames, frame_size)
-        clips = tf.reshape(frames, [sampler.clips_per_video, sampler.frames, *frame_size, 3])
-        if multi_hot:
-            label = tf.reduce_max(tf.one_hot(video["labels"], num_classes), axis=0)
-        else:
-            label = tf.cast(video["labels"][0], tf.int32)
-        return clips, tf.repeat(label[None], sampler.clips_per_video, axis=0)
-
-    videos = tf.data.Dataset.zip(records, seeds).map(
-        clips_of, num_parallel_calls=parallel_reads, deterministic=deterministic
-    )
-    clips = videos.unbatch()
-    options = tf.data.Options()
-    options.deterministic = deterministic
-    return clips.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE).with_options(options)
-
-
-def _fit(frames: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """tf version of :func:`keras_video_zoo.data.pipelines.fit_frames` (a no-op at the right size)."""
-    height, width = tf.shape(frames)[1], tf.shape(frames)[2]
-    target = tf.constant(size)
-
-    def resized():
-        scale = tf.reduce_max(tf.cast(target, tf.float32) / tf.cast(tf.stack([height, width]), tf.float32))
-        cover = tf.maximum(target, tf.cast(tf.round(tf.cast(tf.stack([height, width]), tf.float32) * scale), tf.int32))
-        big = tf.image.resize(frames, cover, antialias=True)
-        cropped = tf.image.resize_with_crop_or_pad(big, size[0], size[1])
-        return tf.cast(tf.clip_by_value(tf.round(cropped), 0, 255), tf.uint8)
-
-    same = tf.logical_and(tf.equal(height, size[0]), tf.equal(width, size[1]))
-    return tf.ensure_shape(tf.cond(same, lambda: frames, resized), [None, *size, 3])

@@ -1,15 +1,21 @@
-"""Decode videos (or folders of extracted frames) to uint8 RGB frames, robustly.
+"""Decode videos (any container FFmpeg reads) or folders of extracted frames to uint8 RGB, as a stream.
 
-OpenCV is the default backend (the fastest decoder measured here); PyAV is an
-option (``backend="pyav"``, the ``pyav`` extra). Both decode sequentially up to the
-last frame asked for, never seek frame by frame, and stop where decoding really
-stops, so a container whose reported frame count is wrong can neither hang nor crash
-a reader: it raises :class:`ShortVideoError` with the true count instead. Corrupt,
-truncated, zero-frame and non-video files raise :class:`VideoReadError` naming the
-file; :class:`SkippedVideos` lets a pipeline skip and count them with a warning.
+Decoding is sequential (no per-frame seeking, which is slow and not frame-accurate on many
+codecs), stops after the last frame asked for, and keeps only the frames asked for, fitted to
+the pipeline's size as they are decoded (:class:`~keras_video_zoo.data.geometry.FrameGeometry`),
+so memory per video does not grow with its length or resolution.
+
+OpenCV decodes by default (the fastest decoder measured here). It stops at the first damaged
+packet, so when it ends before the frames the container reports (or before a frame asked for),
+the video is decoded again with PyAV, which skips the damaged packets as ``ffmpeg`` does and
+reports the decoder's messages; the result says what happened in kvz's own words
+(:attr:`DecodedVideo.problems`). Files FFmpeg cannot open get their own reason: no such file,
+empty, a text file or an image, audio only, a truncated container, or an unknown format
+(:func:`unreadable_reason`). Containers are recognised by their content, never by extension.
 
 Example:
->>> import tempfile, cv2, numpy as np
+>>> import tempfile, numpy as np
+>>> from keras_video_zoo.opencv import cv2
 >>> path = tempfile.mkdtemp() + "/demo.avi"
 >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (64, 48))
 >>> for value in range(0, 250, 25):
@@ -21,24 +27,28 @@ Example:
 
 from __future__ import annotations
 
-import threading
-import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import dataclasses
+import logging
+import string
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.opencv import cv2
 
-VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov")
 BACKENDS = ("opencv", "pyav")
 FRAME_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 SHORT_VIDEO_POLICIES = ("raise", "clamp")
+# A container may report a frame or two more than decode (an estimate from the duration, a
+# dropped last frame): fewer than this many missing is not called damage.
+REPORTED_FRAMES_SLACK = 2
 
 
 class VideoReadError(ValueError):
-    """A video could not be read: missing, corrupt, truncated, zero frames, or not a video.
+    """A video could not be read: missing, empty, not a video, audio only, truncated, or no frame decodes.
 
     Attributes:
         path: the file that failed.
@@ -57,9 +67,13 @@ class ShortVideoError(VideoReadError):
     Attributes:
         decoded_frames: how many frames really decode (the container may report more).
         requested: the largest frame index asked for.
+        stream: the whole stream, read to its end (:class:`DecodedVideo` without frames), when
+            known: its ``problems()`` say whether the video is damaged.
     """
 
-    def __init__(self, path: str | Path, decoded_frames: int, requested: int) -> None:
+    def __init__(
+        self, path: str | Path, decoded_frames: int, requested: int, stream: DecodedVideo | None = None
+    ) -> None:
         super().__init__(
             path,
             f"asked for frame {requested} but only {decoded_frames} frames decode "
@@ -67,10 +81,19 @@ class ShortVideoError(VideoReadError):
         )
         self.decoded_frames = decoded_frames
         self.requested = requested
+        self.stream = stream
 
 
-class UnreadableVideoWarning(UserWarning):
-    """A pipeline skipped a video it could not read."""
+class DamagedVideoError(VideoReadError):
+    """A damaged video, refused because the caller skips damaged videos (``--damaged skip``).
+
+    Attributes:
+        damage: what is wrong with it (:func:`describe_damage`).
+    """
+
+    def __init__(self, path: str | Path, damage: str) -> None:
+        super().__init__(path, f"damaged: {damage}")
+        self.damage = damage
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,90 @@ def _check_backend(backend: str) -> None:
         raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}.")
 
 
-def _check_exists(path: Path) -> None:
+_AV_LOGGING_READY = False
+
+
+def _import_av():
+    global _AV_LOGGING_READY
+    try:
+        import av
+        import av.logging
+    except ImportError as error:  # a core dependency; a broken install lands here
+        raise ImportError("PyAV (av) is needed to read this video: pip install av") from error
+    if not _AV_LOGGING_READY:
+        # FFmpeg's error messages are collected while decoding (av.logging.Capture) and reported in
+        # DecodedVideo.problems(); outside a capture they would reach Python logging and print,
+        # so the "libav" loggers drop them (a user who wants them lowers this level).
+        av.logging.set_level(av.logging.ERROR)
+        logging.getLogger("libav").setLevel(logging.CRITICAL + 1)
+        _AV_LOGGING_READY = True
+    return av
+
+
+# Signatures of the containers FFmpeg reads, by their first bytes (for reasons, never for filtering).
+_SIGNATURES = (
+    (4, b"ftyp", "an MP4/MOV/3GP container"),
+    (0, b"RIFF", "a RIFF (AVI) container"),
+    (0, b"\x1a\x45\xdf\xa3", "a Matroska/WebM container"),
+    (0, b"\x00\x00\x01\xba", "an MPEG program stream"),
+    (0, b"FLV", "an FLV container"),
+    (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "an ASF/WMV container"),
+    (0, b"OggS", "an Ogg container"),
+)
+_IMAGES = ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"))
+
+
+def _sniff(head: bytes) -> str | None:
+    """What the first bytes of a file say it is, or None."""
+    for offset, magic, name in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    if len(head) > 188 and head[0] == 0x47 and head[188] == 0x47:
+        return "an MPEG transport stream"
+    for magic, name in _IMAGES:
+        if head.startswith(magic):
+            return name
+    printable = set(string.printable.encode())
+    if head and sum(byte in printable for byte in head) / len(head) > 0.95:
+        return "a text file"
+    return None
+
+
+def unreadable_reason(path: str | Path) -> str:
+    """Why FFmpeg cannot open ``path`` as a video, in a few words.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> notes = pathlib.Path(tempfile.mkdtemp()) / "notes.mp4"
+    >>> _ = notes.write_text("milk, eggs")
+    >>> unreadable_reason(notes)
+    'not a video: a text file.'
+    """
+    path = Path(path)
     if not path.exists():
-        raise VideoReadError(path, "no such file.")
+        return "no such file."
+    if path.is_dir():
+        return "a folder with no frame images (img_<number>.jpg) in it."
+    size = path.stat().st_size
+    if size == 0:
+        return "empty file (0 bytes)."
+    with open(path, "rb") as file:
+        head = file.read(512)
+    kind = _sniff(head)
+    if kind and ("image" in kind or "text" in kind):
+        return f"not a video: {kind}."
+    av = _import_av()
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                audio = len(container.streams.audio)
+                return f"no video stream ({f'audio only: {audio} audio stream(s)' if audio else 'no streams'})."
+            return "the video stream opens but no frame decodes."
+    except av.FFmpegError as error:
+        detail = str(error).split(":")[0].split("] ", 1)[-1]
+        if kind:
+            return f"truncated or damaged: {kind} that FFmpeg cannot open ({detail}); was the download cut short?"
+        return f"not a video: unknown format ({size:,} bytes FFmpeg does not recognise)."
 
 
 def _open_opencv(path: Path) -> cv2.VideoCapture:
@@ -109,34 +213,27 @@ def _open_opencv(path: Path) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        raise VideoReadError(path, "cannot be opened as a video (corrupt, truncated header, or not a video).")
+        raise VideoReadError(path, unreadable_reason(path))
     return capture
-
-
-def _import_av():
-    try:
-        import av
-    except ImportError as error:  # pragma: no cover - av is in the test extra
-        raise ImportError(
-            "backend='pyav' needs PyAV: pip install 'keras-video-zoo[pyav]' (or pip install av)."
-        ) from error
-    return av
 
 
 def _open_pyav(path: Path):
     av = _import_av()
     try:
         container = av.open(str(path))
-    except (av.FFmpegError, OSError, ValueError) as error:
-        raise VideoReadError(path, f"cannot be opened as a video ({error}).") from error
+    except av.FFmpegError:
+        raise VideoReadError(path, unreadable_reason(path)) from None
     if not container.streams.video:
         container.close()
-        raise VideoReadError(path, "has no video stream.")
+        raise VideoReadError(path, unreadable_reason(path))
     return container
 
 
 def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
     """The container's frame count, frame rate and frame size, without decoding (a frame folder: fps 0).
+
+    Raises:
+        VideoReadError: the file cannot be opened as a video; the reason says why.
 
     Example:
     >>> probe_video("missing.avi")
@@ -149,12 +246,13 @@ def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
     if path.is_dir():  # a frame folder: its images are the frames; it has no frame rate
         images = frame_folder_images(path)
         if not images:
-            raise VideoReadError(path, "no frame images named img_<number>.jpg in the folder.")
+            raise VideoReadError(path, unreadable_reason(path))
         first = cv2.imread(str(images[0]), cv2.IMREAD_COLOR)
         if first is None:
             raise VideoReadError(images[0], "is not a readable image.")
         return VideoInfo(str(path), len(images), 0.0, first.shape[0], first.shape[1])
-    _check_exists(path)
+    if not path.is_file():
+        raise VideoReadError(path, unreadable_reason(path))
     if backend == "opencv":
         capture = _open_opencv(path)
         try:
@@ -181,27 +279,33 @@ def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
         finally:
             container.close()
     if height <= 0 or width <= 0:
-        raise VideoReadError(path, "reports no frame size (corrupt header or not a video).")
+        raise VideoReadError(path, "reports no frame size (a damaged header).")
     return VideoInfo(str(path), frame_count, fps, height, width)
 
 
-def _opencv_frames(path: Path, stop: int | None, convert: bool) -> Iterator[np.ndarray | None]:
-    """Frames 0, 1, ... (RGB, or None when ``convert`` is False) until ``stop`` or the video ends."""
-    capture = _open_opencv(path)
+def stored_frame_count(path: str | Path) -> int:
+    """The frame count a container stores in its header (MP4, MOV, AVI, ASF), or 0 when it stores none.
+
+    OpenCV (and :func:`probe_video`) estimate a count from the duration when none is stored; an
+    estimate is wrong for a variable frame rate, so only a stored count can show frames missing.
+    """
     try:
-        index = 0
-        # grab() returns False at the real end of the stream, whatever the header says: no hang.
-        while (stop is None or index < stop) and capture.grab():
-            if convert:
-                ok, frame = capture.retrieve()
-                if not ok or frame is None:
-                    break
-                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            else:
-                yield None
-            index += 1
-    finally:
-        capture.release()
+        with _open_pyav(Path(path)) as container:
+            return max(0, int(container.streams.video[0].frames))
+    except VideoReadError:
+        return 0
+
+
+def _opencv_frames(capture: cv2.VideoCapture, stop: int | None) -> Iterator[np.ndarray]:
+    """RGB frames until ``stop`` or the first frame that does not decode."""
+    index = 0
+    # grab() returns False at the real end of the stream (or at damage), whatever the header says: no hang.
+    while (stop is None or index < stop) and capture.grab():
+        ok, frame = capture.retrieve()
+        if not ok or frame is None:
+            return
+        yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        index += 1
 
 
 def _pyav_to_rgb(frame) -> np.ndarray:
@@ -211,82 +315,241 @@ def _pyav_to_rgb(frame) -> np.ndarray:
     return frame.to_ndarray(format="rgb24")
 
 
-def _pyav_frames(path: Path, stop: int | None, convert: bool) -> Iterator[np.ndarray | None]:
+def _pyav_frames(container, stop: int | None, errors: list[str]) -> Iterator[np.ndarray]:
+    """RGB frames until ``stop``, skipping packets that do not decode (their errors go to ``errors``)."""
     av = _import_av()
-    container = _open_pyav(path)
+    stream = container.streams.video[0]
     index = 0
-    try:
-        stream = container.streams.video[0]
+    with av.logging.Capture(local=True) as logs:
         try:
-            for frame in container.decode(stream):
-                if stop is not None and index >= stop:
-                    break
-                yield _pyav_to_rgb(frame) if convert else None
-                index += 1
-        except av.FFmpegError as error:
-            # A damaged tail ends the video where it breaks, as OpenCV does; nothing at all is an error.
-            if index == 0:
-                raise VideoReadError(path, f"no frame decodes ({error}).") from error
-    finally:
-        container.close()
+            for packet in container.demux(stream):
+                try:
+                    decoded = packet.decode()
+                except av.FFmpegError as error:  # a damaged packet: ffmpeg skips it, so do we
+                    errors.append(f"a packet does not decode ({error.strerror})")
+                    continue
+                for frame in decoded:
+                    if stop is not None and index >= stop:
+                        return
+                    yield _pyav_to_rgb(frame)
+                    index += 1
+        except av.FFmpegError as error:  # a broken container: the stream ends here
+            errors.append(f"the container ends in damage ({error.strerror})")
+        finally:
+            # FFmpeg's own words come first: they say what was damaged.
+            errors[:0] = [f"{name}: {message.strip()}" for level, name, message in logs if level <= av.logging.ERROR]
 
 
-def _frame_iterator(path: Path, backend: str, stop: int | None, convert: bool) -> Iterator[np.ndarray | None]:
-    return (_opencv_frames if backend == "opencv" else _pyav_frames)(path, stop, convert)
+@dataclass
+class DecodedVideo:
+    """What :func:`read_video` decoded: the frames asked for and what the decoder had to say.
+
+    Attributes:
+        frames: ``(len(indices), H, W, 3)`` uint8 RGB, fitted by the geometry, in request order.
+        decoded: frames that decode (all of them when ``reached_end``, else up to the last asked for).
+        reported: frames the container counts (when frames seem missing: only a count it stores, 0 if none).
+        reached_end: decoding ran to the end of the stream.
+        decoder_errors: the decoder's error messages, when the video was read past damage.
+    """
+
+    frames: np.ndarray
+    decoded: int
+    reported: int
+    reached_end: bool
+    decoder_errors: list[str] = field(default_factory=list)
+
+    @property
+    def damaged(self) -> bool:
+        """The decoder reported errors, or frames the container counts are missing."""
+        return self.problems() is not None
+
+    def problems(self) -> str | None:
+        """The damage in kvz's words, or None: ``"93 of the 100 frames its container reports decode; ..."``."""
+        return describe_damage(self.decoded, self.reported if self.reached_end else 0, self.decoder_errors)
 
 
-def count_frames(path: str | Path, *, backend: str = "opencv") -> int:
-    """Frames that really decode (grabbed without colour conversion); the container may report otherwise.
+def describe_damage(decoded: int, reported: int, decoder_errors: Sequence[str]) -> str | None:
+    """What went wrong reading a video, in kvz's words (one line for every command), or None.
+
+    Args:
+        decoded: frames that decoded (the whole stream was read).
+        reported: the frame count the container stores (0 if none: an estimate shows nothing).
+        decoder_errors: FFmpeg's error messages while decoding.
+
+    Example:
+    >>> describe_damage(93, 100, ["h264: error while decoding MB 16 14"]).split("; ")
+    ['93 of the 100 frames its container reports decode', "the decoder reported 1 error (first: 'h264: error ...')"]
+    >>> describe_damage(100, 101, []) is None  # a frame short is a rounded count, not damage
+    True
+    """
+    parts = []
+    if reported - decoded >= REPORTED_FRAMES_SLACK:
+        parts.append(f"{decoded} of the {reported} frames its container reports decode")
+    if decoder_errors:
+        count = len(decoder_errors)
+        parts.append(f"the decoder reported {count} error{'s' * (count > 1)} (first: {decoder_errors[0]!r})")
+    return "; ".join(parts) or None
+
+
+def _decode(path: Path, backend: str, stop: int | None, keep, geometry: FrameGeometry) -> tuple[int, bool, list[str]]:
+    """Runs one decoder over ``path``; ``keep(index, frame)`` sees every fitted frame it needs."""
+    errors: list[str] = []
+    count = 0
+    if backend == "opencv":
+        capture = _open_opencv(path)
+        try:
+            for count, frame in enumerate(_opencv_frames(capture, stop), 1):
+                keep(count - 1, frame, geometry)
+        finally:
+            capture.release()
+    else:
+        with _open_pyav(path) as container:
+            for count, frame in enumerate(_pyav_frames(container, stop, errors), 1):
+                keep(count - 1, frame, geometry)
+    return count, stop is None or count < stop, errors
+
+
+def read_video(
+    path: str | Path,
+    indices: Sequence[int] | None = None,
+    *,
+    geometry: FrameGeometry | None = None,
+    backend: str = "opencv",
+    on_short: str = "raise",
+) -> DecodedVideo:
+    """Decodes the frames ``indices`` of a video (or of an extracted frame folder) in one sequential pass.
+
+    Args:
+        path: a video file in any container FFmpeg reads, or a folder of extracted frames.
+        indices: frame indices in any order, repeats allowed; ``None`` reads every frame.
+        geometry: how each frame is fitted as it is decoded (default: as decoded).
+        backend: ``"opencv"`` (default; PyAV takes over past damage) or ``"pyav"``.
+        on_short: ``"raise"`` (default) raises :class:`ShortVideoError` when the video
+            ends before an index; ``"clamp"`` uses the last decoded frame for those indices.
 
     Raises:
-        VideoReadError: the file is missing, unreadable or has no frame.
+        VideoReadError: the file cannot be opened, or no frame decodes; the reason says why.
+        ShortVideoError: an index is beyond the frames that decode (with ``on_short="raise"``).
     """
     _check_backend(backend)
-    path = Path(path)
-    if path.is_dir():
-        return len(frame_folder_images(path))
-    _check_exists(path)
-    count = sum(1 for _ in _frame_iterator(path, backend, None, convert=False))
-    if count == 0:
-        raise VideoReadError(path, "no frame decodes (zero-frame, corrupt or truncated video).")
-    return count
-
-
-def _resize(frame: np.ndarray, size: tuple[int, int] | None, short_side: int | None) -> np.ndarray:
-    if size is None and short_side is None:
-        return frame
-    height, width = frame.shape[:2]
-    if size is not None:
-        new_height, new_width = size
-    else:
-        scale = short_side / min(height, width)
-        new_height, new_width = max(1, round(height * scale)), max(1, round(width * scale))
-    if (new_height, new_width) == (height, width):
-        return frame
-    # INTER_AREA avoids aliasing when shrinking; INTER_LINEAR is the usual choice when enlarging.
-    shrinking = new_height * new_width < height * width
-    return cv2.resize(frame, (new_width, new_height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-
-
-def _check_read_arguments(
-    indices: Sequence[int] | None, size: tuple[int, int] | None, short_side: int | None, on_short: str
-) -> list[int] | None:
-    if size is not None and short_side is not None:
-        raise ValueError("give size=(H, W) or short_side=S, not both.")
-    if size is not None and (len(size) != 2 or min(size) < 1):
-        raise ValueError(f"size must be (height, width) with positive sides; got {size!r}.")
-    if short_side is not None and short_side < 1:
-        raise ValueError(f"short_side must be positive; got {short_side!r}.")
     if on_short not in SHORT_VIDEO_POLICIES:
         raise ValueError(f"on_short must be one of {SHORT_VIDEO_POLICIES}; got {on_short!r}.")
+    indices = _check_indices(indices)
+    geometry = geometry or FrameGeometry()
+    path = Path(path)
+    if path.is_dir():
+        frames = read_frame_folder(path, indices, geometry=geometry, on_short=on_short)
+        count = len(frame_folder_images(path))
+        return DecodedVideo(frames, count, count, True)
+    if not path.is_file():
+        raise VideoReadError(path, unreadable_reason(path))
+    # The container's count, or an estimate from its duration (MKV, WebM, MPEG streams): it only
+    # decides whether PyAV should try to read past where OpenCV stopped.
+    expected = probe_video(path, backend=backend).frame_count
+    stop = None if indices is None else max(indices) + 1
+    wanted = None if indices is None else set(indices)
+    kept: dict[int, np.ndarray] = {}
+    last: list[np.ndarray] = []
+
+    def keep(index: int, frame: np.ndarray, fit: FrameGeometry) -> None:
+        if wanted is None or index in wanted:
+            kept[index] = fit.fit(frame)
+        last[:] = [frame]
+
+    try:
+        decoded, reached_end, errors = _decode(path, backend, stop, keep, geometry)
+        ended_early = reached_end and (expected - decoded >= REPORTED_FRAMES_SLACK or (stop or 0) > decoded)
+        if backend == "opencv" and ended_early:  # OpenCV stops at damage: let PyAV read past it
+            opencv_kept, opencv_last = dict(kept), list(last)
+            kept.clear()
+            try:
+                pyav = _decode(path, "pyav", stop, keep, geometry)
+            except VideoReadError:
+                pyav = (0, True, [])
+            if pyav[0] > decoded:
+                decoded, reached_end, errors = pyav
+            else:  # nothing more decodes: the container just over-reports
+                kept.clear()
+                kept.update(opencv_kept)
+                last[:] = opencv_last
+    except cv2.error as error:  # a decoder failure deep in OpenCV is still just an unreadable video
+        raise VideoReadError(path, f"decoding failed ({error}).") from error
+    if decoded == 0:
+        raise VideoReadError(path, "no frame decodes (a damaged or truncated video).")
+    # Missing frames are only damage against a count the container stores; a variable frame rate
+    # makes a duration-based estimate wrong on a perfectly good video.
+    reported = stored_frame_count(path) if reached_end and expected - decoded >= REPORTED_FRAMES_SLACK else expected
     if indices is None:
-        return None
-    indices = [int(index) for index in indices]
-    if not indices:
-        raise ValueError("indices is empty; pass None to read every frame.")
-    if min(indices) < 0:
-        raise ValueError(f"frame indices must be >= 0; got {min(indices)}.")
-    return indices
+        frames = np.stack([kept[i] for i in range(decoded)])
+    else:
+        try:
+            frames = _gather(path, kept, indices, decoded, on_short, lambda: geometry.fit(last[0]))
+        except ShortVideoError as error:  # the stream was read to its end: say what it holds
+            stream = DecodedVideo(np.zeros((0, 1, 1, 3), np.uint8), decoded, reported, True, errors)
+            raise ShortVideoError(path, error.decoded_frames, error.requested, stream) from None
+    return DecodedVideo(frames, decoded, reported, reached_end, errors)
+
+
+def read_clips(
+    path: str | Path,
+    sample: Callable[[int], np.ndarray],
+    *,
+    geometry: FrameGeometry | None = None,
+    backend: str = "opencv",
+    frame_counts: dict[str, int] | None = None,
+) -> tuple[np.ndarray, DecodedVideo]:
+    """Decodes one video once and cuts the clips ``sample(num_frames)`` asks for.
+
+    Args:
+        path: a video file or an extracted frame folder.
+        sample: ``num_frames -> (clips, T)`` frame indices.
+        geometry: how frames are fitted as they are decoded (default: as decoded).
+        backend: ``"opencv"`` or ``"pyav"``.
+        frame_counts: a cache of frame counts by path; a container that over-reports its
+            length is corrected here once, so later visits sample within what decodes.
+
+    Returns:
+        ``(clips (k, T, H, W, 3) uint8, decoded)``: the clips and the :class:`DecodedVideo` they
+        came from (its ``problems()`` say whether the video is damaged).
+
+    Raises:
+        VideoReadError: the video cannot be read; the reason says why.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_video_zoo.opencv import cv2
+    >>> path = tempfile.mkdtemp() + "/ramp.avi"
+    >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (32, 32))
+    >>> for value in range(0, 200, 20):
+    ...     _ = writer.write(np.full((32, 32, 3), value, np.uint8))
+    >>> writer.release()
+    >>> clips, decoded = read_clips(path, lambda n: np.array([[0, 1], [n - 2, n - 1]]))
+    >>> clips.shape, [round(v / 20) for v in clips[:, :, 0, 0, 0].ravel()], decoded.problems()
+    ((2, 2, 32, 32, 3), [0, 1, 8, 9], None)
+    """
+    frame_counts = {} if frame_counts is None else frame_counts
+    key = str(path)
+    count = frame_counts.get(key) or probe_video(path, backend=backend).frame_count
+    if count <= 0:  # the container reports no length: decode it once
+        count = count_frames(path, backend=backend)
+    indices = np.asarray(sample(count))
+    try:
+        video = read_video(path, np.unique(indices), geometry=geometry, backend=backend)
+    except ShortVideoError as error:  # the container over-reported its length: sample within what decodes
+        count = error.decoded_frames
+        indices = np.asarray(sample(count))
+        video = read_video(path, np.unique(indices), geometry=geometry, backend=backend)
+        if error.stream is not None:  # the first pass read the whole stream: keep what it found
+            stream = error.stream
+            video = dataclasses.replace(
+                video,
+                decoded=stream.decoded,
+                reported=stream.reported,
+                reached_end=True,
+                decoder_errors=stream.decoder_errors,
+            )
+    frame_counts[key] = count
+    return video.frames[np.searchsorted(np.unique(indices), indices)], video
 
 
 def read_frames(
@@ -298,29 +561,22 @@ def read_frames(
     short_side: int | None = None,
     on_short: str = "raise",
 ) -> np.ndarray:
-    """Decode frames of a video (or of an extracted frame folder) to uint8 RGB.
-
-    Decodes sequentially once up to ``max(indices)`` (no per-frame seeking, which is
-    slow and not frame-accurate on many codecs) and keeps only the frames asked for.
+    """The frames ``indices`` of a video or frame folder as uint8 RGB: :func:`read_video`'s frames.
 
     Args:
         path: a video file, or a folder of extracted frames (``img_00001.jpg`` ...).
         indices: frame indices in any order, repeats allowed; ``None`` reads every frame.
-        backend: ``"opencv"`` (default) or ``"pyav"``.
-        size: ``(height, width)`` to resize every frame to.
+        backend: ``"opencv"`` or ``"pyav"``.
+        size: ``(height, width)`` to fit every frame to (resized to cover it, centre-cropped).
         short_side: resize so the shorter side is this long, keeping the aspect ratio.
-        on_short: ``"raise"`` (default) raises :class:`ShortVideoError` when the video
-            ends before an index; ``"clamp"`` uses the last decoded frame for those indices.
+        on_short: ``"raise"`` or ``"clamp"`` (see :func:`read_video`).
 
     Returns:
         ``(len(indices), H, W, 3)`` uint8 RGB array.
 
-    Raises:
-        VideoReadError: missing, unreadable, zero-frame file.
-        ShortVideoError: an index is beyond the frames that decode (with ``on_short="raise"``).
-
     Example:
-    >>> import tempfile, cv2, numpy as np
+    >>> import tempfile, numpy as np
+    >>> from keras_video_zoo.opencv import cv2
     >>> path = tempfile.mkdtemp() + "/grey.avi"
     >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (32, 24))
     >>> for _ in range(5):
@@ -333,27 +589,76 @@ def read_frames(
     ...
     keras_video_zoo.data.video_io.ShortVideoError: ...grey.avi: asked for frame 7 but only 5 frames decode ...
     """
+    geometry = FrameGeometry(short_side=short_side, size=size)
+    return read_video(path, indices, geometry=geometry, backend=backend, on_short=on_short).frames
+
+
+def iter_frames(
+    path: str | Path,
+    *,
+    geometry: FrameGeometry | None = None,
+    backend: str = "opencv",
+    decoder_errors: list[str] | None = None,
+) -> Iterator[np.ndarray]:
+    """Every frame of a video or frame folder, fitted, one at a time: memory for one frame, whatever the length.
+
+    Past damage like :func:`read_video`: when OpenCV stops before the frames the container
+    reports, PyAV goes on from the next frame (skipping the packets that do not decode) and
+    the decoder's messages are appended to ``decoder_errors``.
+
+    Raises:
+        VideoReadError: the file cannot be opened; the reason says why.
+    """
     _check_backend(backend)
-    indices = _check_read_arguments(indices, size, short_side, on_short)
+    geometry = geometry or FrameGeometry()
+    errors = decoder_errors if decoder_errors is not None else []
     path = Path(path)
     if path.is_dir():
-        return read_frame_folder(path, indices, size=size, short_side=short_side, on_short=on_short)
-    _check_exists(path)
-    stop = None if indices is None else max(indices) + 1
-    wanted = None if indices is None else set(indices)
-    kept: dict[int, np.ndarray] = {}
-    decoded = 0
-    last = None
-    for index, frame in enumerate(_frame_iterator(path, backend, stop, convert=True)):
-        decoded = index + 1
-        if wanted is None or index in wanted:
-            kept[index] = _resize(frame, size, short_side)
-        last = frame
-    if decoded == 0:
-        raise VideoReadError(path, "no frame decodes (zero-frame, corrupt or truncated video).")
+        images = frame_folder_images(path)
+        if not images:
+            raise VideoReadError(path, unreadable_reason(path))
+        for image in images:
+            yield geometry.fit(_read_image(image))
+        return
+    count = 0
+    if backend == "opencv":
+        reported = probe_video(path).frame_count
+        capture = _open_opencv(path)
+        try:
+            for frame in _opencv_frames(capture, None):
+                yield geometry.fit(frame)
+                count += 1
+        finally:
+            capture.release()
+        if reported - count < REPORTED_FRAMES_SLACK:
+            return
+    with _open_pyav(path) as container:  # from the start, or on from where OpenCV stopped
+        for index, frame in enumerate(_pyav_frames(container, None, errors)):
+            if index >= count:
+                yield geometry.fit(frame)
+
+
+def count_frames(path: str | Path, *, backend: str = "opencv") -> int:
+    """Frames that really decode; the container may report otherwise.
+
+    Raises:
+        VideoReadError: the file is missing, unreadable or has no frame.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return len(frame_folder_images(path))
+    return read_video(path, None, geometry=FrameGeometry(size=(2, 2)), backend=backend).decoded
+
+
+def _check_indices(indices: Sequence[int] | None) -> list[int] | None:
     if indices is None:
-        return np.stack([kept[i] for i in range(decoded)])
-    return _gather(path, kept, indices, decoded, on_short, lambda: _resize(last, size, short_side))
+        return None
+    indices = [int(index) for index in indices]
+    if not indices:
+        raise ValueError("indices is empty; pass None to read every frame.")
+    if min(indices) < 0:
+        raise ValueError(f"frame indices must be >= 0; got {min(indices)}.")
+    return indices
 
 
 def _gather(
@@ -389,19 +694,26 @@ def frame_folder_images(folder: str | Path, prefix: str = "img_") -> list[Path]:
     return sorted(images, key=lambda image: int(image.stem[len(prefix) :]))
 
 
+def _read_image(path: Path) -> np.ndarray:
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise VideoReadError(path, "is not a readable image.")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
 def read_frame_folder(
     folder: str | Path,
     indices: Sequence[int] | None = None,
     *,
     prefix: str = "img_",
-    size: tuple[int, int] | None = None,
-    short_side: int | None = None,
+    geometry: FrameGeometry | None = None,
     on_short: str = "raise",
 ) -> np.ndarray:
     """:func:`read_frames` for a folder of extracted frames: frame ``i`` is the ``i``-th image (0-based).
 
     Example:
-    >>> import tempfile, cv2, numpy as np
+    >>> import tempfile, numpy as np
+    >>> from keras_video_zoo.opencv import cv2
     >>> folder = tempfile.mkdtemp()
     >>> for n in range(1, 4):
     ...     _ = cv2.imwrite(f"{folder}/img_{n:05d}.jpg", np.full((8, 8, 3), 60 * n, np.uint8))
@@ -409,109 +721,77 @@ def read_frame_folder(
     >>> frames.shape, int(frames[0].mean()) // 10, int(frames[1].mean()) // 10
     ((2, 8, 8, 3), 18, 6)
     """
-    indices = _check_read_arguments(indices, size, short_side, on_short)
+    indices = _check_indices(indices)
+    geometry = geometry or FrameGeometry()
     folder = Path(folder)
     images = frame_folder_images(folder, prefix)
     if not images:
         raise VideoReadError(folder, f"no frame images named {prefix}<number>{FRAME_IMAGE_EXTENSIONS} in the folder.")
     wanted = range(len(images)) if indices is None else sorted(set(i for i in indices if i < len(images)))
-    kept = {}
-    for index in wanted:
-        frame = cv2.imread(str(images[index]), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise VideoReadError(images[index], "is not a readable image.")
-        kept[index] = _resize(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), size, short_side)
+    kept = {index: geometry.fit(_read_image(images[index])) for index in wanted}
     if indices is None:
         return np.stack([kept[i] for i in range(len(images))])
-
-    def last_frame() -> np.ndarray:
-        frame = cv2.imread(str(images[-1]), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise VideoReadError(images[-1], "is not a readable image.")
-        return _resize(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), size, short_side)
-
-    return _gather(folder, kept, indices, len(images), on_short, last_frame)
+    return _gather(folder, kept, indices, len(images), on_short, lambda: geometry.fit(_read_image(images[-1])))
 
 
-class SkippedVideos:
-    """Skip-and-count for pipelines: reads a video, or warns naming it, counts it and returns ``None``.
-
-    Thread-safe (tf.data calls Python from several threads), so one counter can serve
-    a whole epoch; an epoch never dies on one bad video. Only :class:`VideoReadError`
-    is caught: a bad argument (``ValueError``) is a bug and still raises.
-
-    Attributes:
-        reasons: path -> why it was skipped, in the order they were met.
-
-    Example:
-    >>> skipped = SkippedVideos()
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     skipped.read("missing.avi", [0]) is None
-    True
-    >>> skipped.count, str(caught[0].message)
-    (1, 'skipping unreadable video missing.avi: no such file.')
-    """
-
-    def __init__(self) -> None:
-        self.reasons: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def record(self, error: VideoReadError) -> None:
-        """Count a failure and warn once for its file."""
-        with self._lock:
-            first_time = error.path not in self.reasons
-            self.reasons[error.path] = error.reason
-        if first_time:
-            warnings.warn(
-                f"skipping unreadable video {error.path}: {error.reason}", UnreadableVideoWarning, stacklevel=3
-            )
-
-    def read(self, path: str | Path, indices: Sequence[int] | None = None, **read_options) -> np.ndarray | None:
-        """:func:`read_frames` with the same arguments, or ``None`` (counted, warned) if the video is unreadable."""
-        try:
-            return read_frames(path, indices, **read_options)
-        except VideoReadError as error:
-            self.record(error)
-            return None
-
-    @property
-    def count(self) -> int:
-        """How many distinct files were skipped."""
-        return len(self.reasons)
-
-    def summary(self, limit: int = 5) -> str:
-        """One line for logs: how many were skipped and a few of them with their reasons."""
-        if not self.reasons:
-            return "no unreadable videos"
-        shown = "; ".join(f"{path}: {reason}" for path, reason in list(self.reasons.items())[:limit])
-        more = f" (and {self.count - limit} more)" if self.count > limit else ""
-        return f"{self.count} unreadable video(s) skipped: {shown}{more}"
+# Names users give videos: a file so named is always read, so a ".mp4" that is really a text
+# file is reported ("not a video: a text file") rather than left out.
+_VIDEO_SUFFIXES = frozenset(
+    ".3gp .asf .avi .divx .f4v .flv .m2ts .m4v .mkv .mov .mp4 .mpeg .mpg .mts .ogv .ts .vob .webm .wmv".split()
+)
 
 
-def safe_read(
-    path: str | Path, indices: Sequence[int] | None = None, *, skipped: SkippedVideos | None = None, **read_options
-) -> np.ndarray | None:
-    """:func:`read_frames`, or ``None`` with an :class:`UnreadableVideoWarning` naming the file.
+# Names that are never videos (notes, subtitles, images, metadata): left out without being read.
+_OTHER_SUFFIXES = frozenset(
+    ".bmp .csv .gif .htm .html .jpeg .jpg .json .log .md .nfo .pdf .png .py .srt .sub .tif .tiff .toml .tsv .txt "
+    ".vtt .webp .xml .yaml .yml".split()
+)
 
-    Pass a shared ``skipped`` counter to count failures across calls.
+
+def looks_like_video(path: str | Path) -> bool:
+    """Whether a file is a candidate video: named like one, or neither named nor made like notes or an image.
+
+    Files with no extension, or an unusual one, are candidates unless their content says they are text
+    or an image; every candidate that FFmpeg then cannot read is reported with its reason.
 
     Example:
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     print(safe_read("missing.avi"))
-    None
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "notes").write_text("not a video at all")
+    >>> _ = (root / "clip.mp4").write_text("not a video at all")
+    >>> looks_like_video(root / "notes"), looks_like_video(root / "clip.mp4")
+    (False, True)
     """
-    return (skipped if skipped is not None else SkippedVideos()).read(path, indices, **read_options)
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _VIDEO_SUFFIXES or suffix in _OTHER_SUFFIXES:
+        return suffix in _VIDEO_SUFFIXES
+    with open(path, "rb") as file:
+        kind = _sniff(file.read(512))
+    return not (kind and ("text" in kind or "image" in kind))
 
 
-def is_video_file(path: str | Path) -> bool:
-    """Whether the name ends in one of :data:`VIDEO_EXTENSIONS` (any case).
+def video_files(folder: str | Path, *, recursive: bool = False) -> list[Path]:
+    """The files under ``folder`` that could be videos by their content (see :func:`looks_like_video`), sorted.
+
+    No extension is needed: a ``.m4v``, ``.mpg`` or ``.ts`` (or a video with no extension) is found;
+    a ``notes.txt`` or a thumbnail is not a video by its content and is left out. Hidden files are
+    left out too (macOS copies leave ``._clip.avi`` metadata files beside the videos).
 
     Example:
-    >>> is_video_file("a/B.MP4"), is_video_file("notes.txt")
-    (True, False)
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "a.m4v").write_bytes(b"\\x00" * 8) and (root / "notes.txt").write_text("hi") and None
+    >>> (root / ".DS_Store").touch(); (root / "b.mpg").touch()
+    >>> [path.name for path in video_files(root)]
+    ['a.m4v', 'b.mpg']
     """
-    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+    folder = Path(folder)
+    pattern = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(
+        path
+        for path in pattern
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and looks_like_video(path)
+    )

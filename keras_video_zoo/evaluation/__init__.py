@@ -24,7 +24,15 @@ from keras_video_zoo.evaluation.reports import (
     write_results_json,
 )
 from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion, stream_scores, svm_fusion_layer
-from keras_video_zoo.evaluation.video_evaluation import evaluate_video_scores, predict_clip_scores
+from keras_video_zoo.evaluation.video_evaluation import (
+    evaluate_on_flow,
+    evaluate_on_source,
+    evaluate_on_videos,
+    evaluate_two_stream,
+    evaluate_video_scores,
+    fuse_scores,
+    predict_clip_scores,
+)
 
 __all__ = [
     "APDifference",
@@ -32,7 +40,12 @@ __all__ = [
     "ap_difference_table",
     "average_precision",
     "confusion_matrix",
+    "evaluate_on_flow",
+    "evaluate_on_source",
+    "evaluate_on_videos",
+    "evaluate_two_stream",
     "evaluate_video_scores",
+    "fuse_scores",
     "fit_svm_fusion",
     "group_mean_average_precision",
     "hit_at_k",

@@ -5,18 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from keras_video_zoo.layers import LinearSVMFusion
+from keras_video_zoo.models.two_stream import svm_fusion_layer
 
-
-def svm_fusion_layer(model: keras.Model) -> LinearSVMFusion:
-    """The model's :class:`LinearSVMFusion` layer; a ValueError if it has none."""
-    layers = [layer for layer in model.layers if isinstance(layer, LinearSVMFusion)]
-    if len(layers) != 1:
-        raise ValueError(
-            f"Model {model.name!r} has {len(layers)} LinearSVMFusion layers; "
-            "build it with two_stream(..., fusion='svm')."
-        )
-    return layers[0]
+__all__ = ["fit_svm_fusion", "stream_scores", "svm_fusion_layer"]
 
 
 def stream_scores(model: keras.Model, inputs, batch_size: int = 32) -> list[np.ndarray]:
@@ -81,5 +72,8 @@ def fit_svm_fusion(
     features = np.hstack([normalize(np.asarray(s, dtype="float64")) for s in stream_scores])
     svm = LinearSVC(C=C, multi_class="crammer_singer", max_iter=max_iter, random_state=random_state)
     svm.fit(features, labels)
-    layer.set_svm(svm.coef_, svm.intercept_)
+    coef, intercept = svm.coef_, svm.intercept_
+    if layer.num_classes == 2 and len(coef) == 1:  # scikit-learn keeps one row for two classes (> 0: class 1)
+        coef, intercept = np.concatenate([-coef, coef]), np.concatenate([-intercept, intercept])
+    layer.set_svm(coef, intercept)
     return svm

@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from keras_video_zoo.data.geometry import FrameGeometry
+from keras_video_zoo.data.pipelines import evaluation_dataset
+from keras_video_zoo.data.sampling import KarpathyProtocol, TwoStreamProtocol
+from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.evaluation import metrics
+from keras_video_zoo.flow.sources import FlowFolders
+from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.models.heads import nested_models
+from keras_video_zoo.models.two_stream import svm_fusion_layer
 
 
 def _protocol_dict(protocol: Any) -> dict | None:
@@ -155,31 +163,54 @@ def evaluate_video_scores(
     return results
 
 
-def evaluate_on_videos(
+def evaluate_on_source(
     model,
-    dataset,
+    source,
     protocol=None,
     *,
     batch_size: int = 32,
     groups: Mapping[str, Sequence[str]] | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Every metric of an RGB clip model on ``dataset`` under a multi-view ``protocol``.
+    """Every metric of a one-input clip model on a clip source under a multi-view ``protocol``.
 
-    Each video is decoded once for the protocol's clips; the crops and flips run on the
-    device (``with_views``), the scores are averaged per video.
+    Each video is read once for the protocol's clips (flow: stacks); the crops and flips run on
+    the device (``with_views``; for flow, a flip negates x), the scores are averaged per video.
 
     Args:
-        model: a one-input clip model (its input size sets the crops).
-        dataset: the test videos (a ``VideoDataset``).
-        protocol: e.g. ``KarpathyProtocol(frames=10)``; default the model's clip length,
-            Karpathy's 20 clips x 4 views.
+        model: a one-input clip model (its input size sets the crops): RGB, or a temporal stream.
+        source: a :class:`~keras_video_zoo.data.sources.ClipSource` (videos, shards, flow folders or shards).
+        protocol: e.g. ``KarpathyProtocol(frames=10)``; default Karpathy's 20 clips x 4 views for
+            RGB, the two-stream 25 stacks x 10 crops for flow.
         batch_size: clips per batch.
         groups: class groups for group mAP.
         progress: show a progress bar.
 
     Returns:
-        :func:`evaluate_video_scores`' dict.
+        :func:`evaluate_video_scores`' dict (its rows, ``num_views``, are clips: each clip's
+        ``views_per_clip`` crops and flips are averaged on the device), plus ``"videos"``: the
+        source's report (used, skipped with reasons, damaged, short).
+    """
+    frames, flow = model.input_shape[1], model.input_shape[-1] == 2
+    protocol = protocol or (TwoStreamProtocol if flow else KarpathyProtocol)(frames=frames)
+    batches = evaluation_dataset(source, protocol, batch_size=batch_size)
+    scorer = with_views(model, protocol.views, flow="uint8" if flow else None, resize=None if flow else "auto")
+    scores, videos = predict_clip_scores(scorer, batches, progress=progress)
+    results = evaluate_video_scores(scores, videos, source.dataset, groups=groups, protocol=protocol)
+    results["views_per_clip"] = len(protocol.views)  # each row (num_views) averages these on the device
+    results["videos"] = source.report.to_dict()
+    return results
+
+
+def evaluate_on_videos(model, dataset, protocol=None, *, short_side: int | None = None, **options) -> dict[str, Any]:
+    """:func:`evaluate_on_source` on video files (or frame folders), fitted to the model's pipeline size.
+
+    Args:
+        model: a one-input RGB clip model.
+        dataset: the test videos (a ``VideoDataset``).
+        protocol: default Karpathy's 20 clips x 4 views at the model's clip length.
+        short_side: the side of the centred square frames are fitted to (default: the model's pipeline size).
+        **options: :func:`evaluate_on_source`'s (``batch_size``, ``groups``, ``progress``).
 
     Example:
     >>> import tempfile
@@ -191,65 +222,90 @@ def evaluate_on_videos(
     >>> model = create_model("single_frame_tiny", num_classes=5)
     >>> test = ucf101(root, subset="test")
     >>> results = evaluate_on_videos(model, test, UniformClipsProtocol(2, frames=1), progress=False)
-    >>> results["num_videos"], results["num_views"]
-    (5, 10)
+    >>> results["num_videos"], results["num_views"], results["videos"]["used"]
+    (5, 10, 5)
     """
-    from keras_video_zoo.data.pipelines import evaluation_dataset
-    from keras_video_zoo.data.sampling import KarpathyProtocol
-    from keras_video_zoo.layers.clip_augmentation import with_views
-
-    protocol = protocol or KarpathyProtocol(frames=model.input_shape[1])
-    batches = evaluation_dataset(dataset, protocol, batch_size=batch_size)
-    scores, videos = predict_clip_scores(with_views(model, protocol.views), batches, progress=progress)
-    return evaluate_video_scores(scores, videos, dataset, groups=groups, protocol=protocol)
+    source = VideoFiles(dataset, FrameGeometry.square_of(short_side or pipeline_size(model)))
+    return evaluate_on_source(model, source, protocol, **options)
 
 
 def evaluate_on_flow(
-    model,
-    dataset,
-    flow_root,
-    protocol=None,
-    *,
-    mode: str = "forward",
-    batch_size: int = 50,
-    groups: Mapping[str, Sequence[str]] | None = None,
-    progress: bool = True,
+    model, dataset, flow_root, protocol=None, *, mode: str = "forward", batch_size: int = 50, **options
 ) -> dict[str, Any]:
-    """Every metric of a temporal stream on ``dataset``'s flow under the two-stream test protocol.
+    """:func:`evaluate_on_source` on stacked flow (``kvz flow`` folders), the two-stream 25 x 10 protocol by default.
 
     Args:
         model: a temporal stream (``(batch, L, H, W, 2)`` uint8 flow).
         dataset: the test videos.
-        flow_root: their flow folders (``kvz flow``).
-        protocol: a ``TwoStreamProtocol`` (its ``clips`` evenly spaced stacks x its views);
-            default 25 stacks x 10 crops.
+        flow_root: their flow folders.
+        protocol: a ``TwoStreamProtocol`` (its ``clips`` evenly spaced stacks x its views).
         mode: the stacking the model was trained with.
-        batch_size: stacks (views) per batch.
+        batch_size: stacks per batch (each scored in every view).
+        **options: :func:`evaluate_on_source`'s (``groups``, ``progress``).
+    """
+    source = FlowFolders(dataset, flow_root, fields=model.input_shape[1], mode=mode)
+    return evaluate_on_source(model, source, protocol, batch_size=batch_size, **options)
+
+
+def fuse_scores(model, spatial: np.ndarray, temporal: np.ndarray) -> np.ndarray:
+    """A two-stream model's fusion of its streams' scores: their average, or its fitted linear SVM."""
+    if any(type(layer).__name__ == "LinearSVMFusion" for layer in model.layers):
+        return np.asarray(svm_fusion_layer(model)([np.asarray(spatial, "float32"), np.asarray(temporal, "float32")]))
+    return (np.asarray(spatial) + np.asarray(temporal)) / 2
+
+
+def evaluate_two_stream(
+    model,
+    rgb_source,
+    flow_source,
+    *,
+    protocols=(None, None),
+    groups: Mapping[str, Sequence[str]] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """A two-stream model on the same videos: each stream on its own source, the streams' video scores fused.
+
+    Simonyan & Zisserman average each stream's softmax scores over its test samples (25 frames
+    or stacks x 10 crops) and fuse the two video scores, by averaging or by the linear SVM.
+
+    Args:
+        model: a ``two_stream`` model (its fusion: average or a fitted SVM).
+        rgb_source, flow_source: the videos' frames and their flow (the same videos, the same classes).
+        protocols: the spatial and temporal protocols (default: the two-stream 25 x 10 for both).
         groups: class groups for group mAP.
-        progress: show a progress bar.
+        progress: show progress bars.
 
     Returns:
-        :func:`evaluate_video_scores`' dict (its clip hit@1 counts every stack view).
+        :func:`evaluate_video_scores`' dict of the fused scores, with ``"streams"``: each stream's
+        own results, and ``"videos"``: the videos both streams could use.
     """
-    import tensorflow as tf
-
-    from keras_video_zoo.data.sampling import TwoStreamProtocol
-    from keras_video_zoo.flow.pipelines import flow_test_dataset
-
-    fields = model.input_shape[1]  # the whole stack (bidirectional: L/2 forward + L/2 backward fields)
-    protocol = protocol or TwoStreamProtocol(frames=fields)
-    test = flow_test_dataset(
-        dataset,
-        flow_root,
-        fields=fields,
-        mode=mode,
-        samples=protocol.clips,
-        views=protocol.views,
-        crop_size=tuple(model.input_shape[2:4]),
+    spatial_model, temporal_model = nested_models(model)
+    if list(rgb_source.dataset.class_names) != list(flow_source.dataset.class_names):
+        raise ValueError("the RGB and flow sources score different classes; give them the same dataset.")
+    results = {}
+    for role, stream, source, protocol in (
+        ("spatial", spatial_model, rgb_source, protocols[0]),
+        ("temporal", temporal_model, flow_source, protocols[1]),
+    ):
+        protocol = protocol or TwoStreamProtocol(frames=stream.input_shape[1])
+        results[role] = evaluate_on_source(stream, source, protocol, groups=groups, progress=progress)
+    ids = [video for video in results["spatial"]["video_ids"] if video in set(results["temporal"]["video_ids"])]
+    if not ids:
+        raise ValueError("no video could be scored by both streams (see each stream's 'videos' report).")
+    scores = {
+        role: np.asarray(results[role]["video_scores"])[[results[role]["video_ids"].index(v) for v in ids]]
+        for role in results
+    }
+    fused = fuse_scores(model, scores["spatial"], scores["temporal"])
+    # One row per video: evaluate_video_scores' per-video averaging leaves the fused scores as they are.
+    evaluation = evaluate_video_scores(
+        fused, ids, rgb_source.dataset, groups=groups, protocol=results["spatial"]["protocol"]
     )
-    # One row per (stack, view), each tagged with its video, batched across stacks.
-    rows = test.flat_map(
-        lambda views, label, video: tf.data.Dataset.from_tensor_slices((views, tf.fill([tf.shape(views)[0]], video)))
-    ).batch(batch_size)
-    scores, videos = predict_clip_scores(model, rows, progress=progress)
-    return evaluate_video_scores(scores, videos, dataset, groups=groups, protocol=protocol)
+    evaluation["clip_hit@1"] = None  # the fusion is per video, not per clip
+    evaluation["streams"] = results
+    evaluation["videos"] = {
+        "scored_by_both": len(ids),
+        "spatial": results["spatial"]["videos"],
+        "temporal": results["temporal"]["videos"],
+    }
+    return evaluation

@@ -1,4 +1,4 @@
-"""Optical flow for the temporal stream: extraction, uint8 JPEG storage, stacking, tf.data pipelines.
+"""Optical flow for the temporal stream: extraction, uint8 JPEG storage, stacking, clip sources.
 
 Conventions (shared with the common flow tools): field ``k`` moves frame ``k`` to
 ``k + 1`` (x, y in pixels); stored as ``flow_x_00001.jpg``/``flow_y_00001.jpg`` quantised
@@ -7,7 +7,6 @@ with bound ``B`` (``q = round(255 (v + B) / 2B)``, 128 = no motion) and a ``mani
 
 from keras_video_zoo.flow.dataset_extraction import FlowExtractionReport, FlowSettings, extract_dataset_flow
 from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowExtractor, compute_flow, end_point_error
-from keras_video_zoo.flow.pipelines import flow_test_dataset, flow_training_dataset, flow_video_scores
 from keras_video_zoo.flow.quantisation import (
     DEFAULT_BOUND,
     dequantize_flow,
@@ -15,6 +14,7 @@ from keras_video_zoo.flow.quantisation import (
     quantize_flow,
     quantize_minmax,
 )
+from keras_video_zoo.flow.sources import FlowFolders, FlowShards
 from keras_video_zoo.flow.stacking import (
     STACKING_MODES,
     flip_flow,
@@ -33,7 +33,9 @@ __all__ = [
     "FlowExtractionReport",
     "FlowExtractor",
     "FlowFolder",
+    "FlowFolders",
     "FlowManifest",
+    "FlowShards",
     "FlowSettings",
     "compute_flow",
     "dequantize_flow",
@@ -41,14 +43,11 @@ __all__ = [
     "end_point_error",
     "extract_dataset_flow",
     "flip_flow",
-    "flow_test_dataset",
-    "flow_training_dataset",
     "quantize_flow",
     "quantize_minmax",
     "stack_indices",
     "subtract_mean_flow",
     "tau_range",
     "trajectory_stack",
-    "flow_video_scores",
     "write_flow_folder",
 ]

@@ -12,21 +12,15 @@ last, marks a flow shard complete, so writing resumes like the RGB shards do.
 
 from __future__ import annotations
 
-import json
 import os
-import warnings
 from pathlib import Path
 
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from keras_video_zoo.data.shards import parse_video_example, read_shard_plan
+from keras_video_zoo.data.shards import read_shard_plan, shard_marker, write_shard_file
 from keras_video_zoo.flow.graph_decoding import decode_component_jpegs, dequantise_fields
-from keras_video_zoo.flow.pipelines import OUTPUTS, SHORT_VIDEO_POLICIES, FlowStackReader, ShortFlowVideoWarning
-from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, check_bound
-from keras_video_zoo.flow.stacking import STACKING_MODES, tau_range
 from keras_video_zoo.flow.storage import DIRECTIONS, FlowFolder, field_file_name
-from keras_video_zoo.layers.clip_augmentation import ClipAugmentation
 
 FLOW_SUFFIX = ".flow"
 
@@ -116,14 +110,14 @@ def decode_flow_fields(parsed: dict[str, tf.Tensor], indices, direction: str = "
     ((2, 8, 8, 2), 2.0)
     """
     indices = tf.convert_to_tensor(indices, tf.int32)
-    quantized = decode_component_jpegs(*_shard_jpegs(parsed)(direction, indices))
+    quantized = decode_component_jpegs(*shard_jpegs(parsed)(direction, indices))
     return dequantise_fields(quantized, tf.gather(parsed[_RANGES[direction]], indices))
 
 
 _RANGES = {"forward": "ranges", "backward": "backward_ranges"}
 
 
-def _shard_jpegs(parsed: dict[str, tf.Tensor]):
+def shard_jpegs(parsed: dict[str, tf.Tensor]):
     """``fetch(direction, indices) -> (x_jpegs, y_jpegs)`` from a parsed flow example."""
 
     def fetch(direction: str, indices: tf.Tensor):
@@ -131,11 +125,6 @@ def _shard_jpegs(parsed: dict[str, tf.Tensor]):
         return tf.gather(parsed[f"{prefix}_x"], indices), tf.gather(parsed[f"{prefix}_y"], indices)
 
     return fetch
-
-
-def _complete(path: Path) -> bool:
-    marker = path.with_suffix(".json")
-    return marker.exists() and path.exists() and json.loads(marker.read_text()).get("bytes") == path.stat().st_size
 
 
 def write_flow_shards(
@@ -178,148 +167,40 @@ def write_flow_shards(
     written = 0
     for shard in tqdm(plan["shards"], desc="flow shards", unit="shard", disable=not progress):
         path = directory / f"{shard['name']}{FLOW_SUFFIX}.tfrecord"
-        if _complete(path):
+        if shard_marker(path) is not None:
             continue
-        temporary = path.with_name(path.name + ".tmp")
-        summaries: dict[str, dict] = {"frame_counts": {}, "backward": {}, "bounds": {}}
-        with tf.io.TFRecordWriter(str(temporary)) as writer:
-            for video_id in shard["meta"]["videos"]:
+        meta: dict = {"videos": shard["meta"]["videos"], "frame_counts": {}, "backward": {}, "bounds": {}, "sizes": {}}
+
+        def serialized(video_ids=shard["meta"]["videos"], meta=meta):
+            for video_id in video_ids:
                 folder = FlowFolder(Path(flow_root) / video_id, bound=bound)
-                writer.write(flow_example(video_id, folder).SerializeToString())
-                summaries["frame_counts"][video_id] = folder.manifest.frame_count
-                summaries["backward"][video_id] = folder.manifest.backward
-                summaries["bounds"][video_id] = folder.manifest.bound
-        os.replace(temporary, path)
-        marker = {"videos": shard["meta"]["videos"], **summaries, "bytes": path.stat().st_size}
-        path.with_suffix(".json").write_text(json.dumps(marker, indent=1))
+                yield flow_example(video_id, folder).SerializeToString()
+                meta["frame_counts"][video_id] = folder.manifest.frame_count
+                meta["backward"][video_id] = folder.manifest.backward
+                meta["bounds"][video_id] = folder.manifest.bound
+                meta["sizes"][video_id] = [folder.manifest.height, folder.manifest.width]
+
+        write_shard_file(path, serialized(), meta)
         written += 1
     return written
 
 
-def paired_shard_dataset(shard_directory: str | os.PathLike) -> tf.data.Dataset:
-    """Parsed ``(rgb, flow)`` dicts per video from RGB shards and their flow shards, in shard order.
+def flow_shard_markers(directory: Path) -> tuple[dict, list[str]]:
+    """Each flow shard's marker (its videos, frame counts, backward flow, bounds, sizes) and the shard files.
 
     Raises:
         ValueError: a flow shard is missing or incomplete (run :func:`write_flow_shards`).
     """
-    directory = Path(shard_directory)
-    plan = read_shard_plan(directory)
-    pairs = []
-    for shard in plan["shards"]:
-        flow_path = directory / f"{shard['name']}{FLOW_SUFFIX}.tfrecord"
-        if not _complete(flow_path):
-            raise ValueError(f"{flow_path} is missing or incomplete; run write_flow_shards({str(directory)!r}, ...).")
-        pairs.append((str(directory / f"{shard['name']}.tfrecord"), str(flow_path)))
-    rgb = tf.data.TFRecordDataset([rgb for rgb, _ in pairs]).map(parse_video_example)
-    flow = tf.data.TFRecordDataset([flow for _, flow in pairs]).map(parse_flow_example)
-
-    def check(video, fields):
-        same = tf.debugging.assert_equal(video["video_id"], fields["video_id"], message="RGB and flow shards differ")
-        with tf.control_dependencies([same]):
-            return video, fields
-
-    return tf.data.Dataset.zip(rgb, flow).map(check)
-
-
-def _flow_shard_markers(directory: Path) -> tuple[dict, list[str]]:
     plan = read_shard_plan(directory)
     markers, files = {}, []
     for shard in plan["shards"]:
         path = directory / f"{shard['name']}{FLOW_SUFFIX}.tfrecord"
-        if not _complete(path):
+        marker = shard_marker(path)
+        if marker is None:
             raise ValueError(f"{path} is missing or incomplete; run write_flow_shards({str(directory)!r}, ...).")
-        markers[shard["name"]] = {
-            **json.loads(path.with_suffix(".json").read_text()),
-            "labels": shard["meta"]["labels"],
-        }
+        markers[shard["name"]] = marker
         files.append(str(path))
     return markers, files
 
 
-def shard_flow_training_dataset(
-    shard_directory: str | os.PathLike,
-    *,
-    fields: int = 10,
-    mode: str = "forward",
-    batch_size: int = 8,
-    crop_size: int | tuple[int, int] = 224,
-    flip: bool = True,
-    mean_subtraction: bool = False,
-    output: str = "uint8",
-    output_bound: float | None = None,
-    short_videos: str = "error",
-    shuffle: bool = True,
-    seed: int = 0,
-    parallel_reads: int = 2,
-) -> tf.data.Dataset:
-    """Like :func:`keras_video_zoo.flow.pipelines.flow_training_dataset`, from flow shards.
-
-    Batches ``(flow (batch, L, crop, crop, 2), label)``: one random stack per video per epoch,
-    decoding only the stack's JPEGs; labels come from the RGB shards' metadata.
-    """
-    if mode not in STACKING_MODES:
-        raise ValueError(f"stacking mode must be one of {STACKING_MODES}; got {mode!r}.")
-    if short_videos not in SHORT_VIDEO_POLICIES or output not in OUTPUTS:
-        raise ValueError(f"short_videos must be one of {SHORT_VIDEO_POLICIES}, output one of {OUTPUTS}.")
-    tau_range(mode, fields, fields)  # checks L for the mode
-    markers, files = _flow_shard_markers(Path(shard_directory))
-    counts = {video: count for m in markers.values() for video, count in m["frame_counts"].items()}
-    short = sorted(video for video, count in counts.items() if count - 1 < fields)
-    if short and short_videos == "error":
-        raise ValueError(
-            f"{len(short)} of {len(counts)} videos are shorter than the {fields + 1} frames that a stack of "
-            f"L={fields} fields needs: {short[:5]}. Pass short_videos='skip' or a smaller L."
-        )
-    if short:
-        warnings.warn(
-            f"Left out {len(short)} videos shorter than {fields + 1} frames: {short[:5]}",
-            ShortFlowVideoWarning,
-            stacklevel=2,
-        )
-    if mode == "bidirectional" and not all(all(m["backward"].values()) for m in markers.values()):
-        raise ValueError(
-            "some flow shards hold no backward flow, needed for bidirectional stacks: `kvz flow --backward`."
-        )
-    bounds = {bound for m in markers.values() for bound in m["bounds"].values() if bound is not None}
-    if output_bound is None and len(bounds) > 1:
-        raise ValueError(f"the flow shards mix quantisation bounds {sorted(bounds)}; pass output_bound.")
-    bound = check_bound(output_bound if output_bound is not None else (bounds.pop() if bounds else DEFAULT_BOUND))
-    reader = FlowStackReader(mode, fields, mean_subtraction, output, bound)
-    labels = {video: values[0] for m in markers.values() for video, values in m["labels"].items()}
-    table = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(list(labels), tf.constant(list(labels.values()), tf.int32)), -1
-    )
-    augment = ClipAugmentation(crop_size, resize=None, centre_square=False, flip=flip, flow=output, seed=seed)
-    names = tf.data.Dataset.from_tensor_slices(files)
-    if shuffle:
-        names = names.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    records = names.interleave(tf.data.TFRecordDataset, cycle_length=parallel_reads)
-    if shuffle:
-        records = records.shuffle(256, seed=seed, reshuffle_each_iteration=True)
-    first = 0 if mode in ("forward", "trajectory") else fields // 2
-
-    def long_enough(serialized):
-        return parse_flow_example(serialized)["frame_count"] - 1 >= fields
-
-    def load(serialized, draw):
-        parsed = parse_flow_example(serialized)
-        last = tf.cast(parsed["frame_count"], tf.int32) - 1 - fields + first
-        tau = tf.random.stateless_uniform([], tf.stack([tf.constant(seed, tf.int64), draw]), first, last + 1, tf.int32)
-        stack = reader(_shard_jpegs(parsed), tau, parsed["ranges"], parsed["backward_ranges"])
-        cropped = augment(stack[None], training=True)[0]
-        return (tf.cast(cropped, tf.uint8) if output == "uint8" else cropped), table.lookup(parsed["video_id"])
-
-    records = records.filter(long_enough) if short else records
-    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    stacks = tf.data.Dataset.zip(records, draws).map(load, num_parallel_calls=parallel_reads)
-    return stacks.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
-__all__ = [
-    "decode_flow_fields",
-    "flow_example",
-    "paired_shard_dataset",
-    "parse_flow_example",
-    "shard_flow_training_dataset",
-    "write_flow_shards",
-]
+__all__ = ["decode_flow_fields", "flow_example", "flow_shard_markers", "parse_flow_example", "write_flow_shards"]

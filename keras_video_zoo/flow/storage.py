@@ -123,6 +123,121 @@ class FlowManifest:
             )
 
 
+class FlowFolderWriter:
+    """Writes a video's flow folder one field at a time, atomically: memory for one field, whatever the length.
+
+    Fields are quantised and written as JPEGs as they come (:meth:`add`); :meth:`finish` writes
+    the manifest and renames the folder into place, so a folder is either complete or absent
+    (an interrupted writer leaves a ``.partial-`` folder, which extraction removes on rerun).
+
+    Example:
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "video"
+    >>> with FlowFolderWriter(folder, algorithm="dis") as writer:
+    ...     for _ in range(2):
+    ...         writer.add("forward", np.zeros((8, 8, 2), np.float32))
+    ...     manifest = writer.finish()
+    >>> sorted(p.name for p in folder.iterdir())[:3], manifest.frame_count
+    (['flow_x_00001.jpg', 'flow_x_00002.jpg', 'flow_y_00001.jpg'], 3)
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        *,
+        algorithm: str,
+        quantisation: str = "bound",
+        bound: float = DEFAULT_BOUND,
+        jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+        backward: bool = False,
+        resize: dict | None = None,
+        source: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        if quantisation not in QUANTISATION_MODES:
+            raise ValueError(f"quantisation must be one of {QUANTISATION_MODES}; got {quantisation!r}.")
+        if not 1 <= int(jpeg_quality) <= 100:
+            raise ValueError(f"jpeg_quality must be 1-100; got {jpeg_quality}.")
+        self.folder = Path(folder)
+        if self.folder.exists() and not overwrite:
+            raise FileExistsError(f"{self.folder} already exists; pass overwrite=True to replace it.")
+        self.algorithm, self.quantisation, self.bound = algorithm, quantisation, check_bound(bound)
+        self.jpeg_quality, self.backward, self.resize, self.source = int(jpeg_quality), backward, resize, source
+        self.counts = {"forward": 0, "backward": 0}
+        self.ranges: dict | None = {"forward": [], "backward": []} if quantisation == "minmax" else None
+        self.shape: tuple[int, int] | None = None
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.temporary = self.folder.parent / f"{TEMP_PREFIX}{self.folder.name}-{uuid.uuid4().hex[:8]}"
+        self.temporary.mkdir()
+
+    def __enter__(self) -> FlowFolderWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.temporary.exists():  # not finished: nothing partial survives
+            shutil.rmtree(self.temporary, ignore_errors=True)
+
+    def add(self, direction: str, field_pixels: np.ndarray) -> None:
+        """Quantises one ``(H, W, 2)`` float field (pixels) and writes its x and y JPEGs."""
+        if direction not in DIRECTIONS or (direction == "backward" and not self.backward):
+            raise ValueError(
+                f"direction must be 'forward'{' or backward' if self.backward else ''}; got {direction!r}."
+            )
+        field_pixels = np.asarray(field_pixels)
+        if field_pixels.ndim != 3 or field_pixels.shape[-1] != 2:
+            raise ValueError(f"a flow field is (H, W, 2); got {field_pixels.shape}.")
+        if self.shape is None:
+            self.shape = field_pixels.shape[:2]
+        elif field_pixels.shape[:2] != self.shape:
+            raise ValueError(f"every field of a video has one size; got {field_pixels.shape[:2]} after {self.shape}.")
+        if self.ranges is not None:
+            quantized, field_range = quantize_minmax(field_pixels)
+            self.ranges[direction].append(field_range)
+        else:
+            quantized = quantize_flow(field_pixels, self.bound)
+        index = self.counts[direction]
+        for channel, component in enumerate("xy"):
+            path = self.temporary / field_file_name(direction, component, index)
+            if not cv2.imwrite(str(path), quantized[..., channel], [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality]):
+                raise OSError(f"could not write {path}")
+        self.counts[direction] = index + 1
+
+    def finish(self, *, damage: str | None = None) -> FlowManifest:
+        """Writes the manifest and moves the folder into place; returns the manifest.
+
+        Args:
+            damage: what was wrong with the video (``describe_damage``), kept in the manifest's
+                ``extra`` so a later run that keeps the folder still reports it.
+        """
+        fields = self.counts["forward"]
+        if self.backward and self.counts["backward"] != fields:
+            raise ValueError(f"{self.counts['backward']} backward fields for {fields} forward ones.")
+        if fields < 1 or self.shape is None:
+            raise ValueError("a flow folder holds at least one field (two frames).")
+        ranges = None
+        if self.ranges is not None:
+            ranges = {d: self.ranges[d] for d in (("forward", "backward") if self.backward else ("forward",))}
+        manifest = FlowManifest(
+            algorithm=self.algorithm,
+            quantisation=self.quantisation,
+            bound=self.bound if self.quantisation == "bound" else None,
+            frame_count=fields + 1,
+            height=int(self.shape[0]),
+            width=int(self.shape[1]),
+            resize=self.resize,
+            jpeg_quality=self.jpeg_quality,
+            backward=self.backward,
+            ranges=ranges,
+            source=self.source,
+            extra={"damage": damage} if damage else {},
+        )
+        (self.temporary / MANIFEST_NAME).write_text(manifest.to_json() + "\n")
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        os.replace(self.temporary, self.folder)
+        return manifest
+
+
 def write_flow_folder(
     folder: str | os.PathLike,
     forward: np.ndarray,
@@ -136,7 +251,7 @@ def write_flow_folder(
     source: str | None = None,
     overwrite: bool = False,
 ) -> FlowManifest:
-    """Quantises float flow fields and writes them with a manifest, atomically.
+    """Quantises float flow fields and writes them with a manifest, atomically (:class:`FlowFolderWriter`).
 
     Args:
         folder: the video's flow folder (created; its parent must exist or is created).
@@ -152,58 +267,23 @@ def write_flow_folder(
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp()) / "video"
     >>> manifest = write_flow_folder(folder, np.zeros((2, 8, 8, 2), np.float32), algorithm="dis")
-    >>> sorted(p.name for p in folder.iterdir())[:3], manifest.frame_count
-    (['flow_x_00001.jpg', 'flow_x_00002.jpg', 'flow_y_00001.jpg'], 3)
+    >>> manifest.frame_count, manifest.field_count
+    (3, 2)
     """
-    folder = Path(folder)
     forward = np.asarray(forward)
     if forward.ndim != 4 or forward.shape[-1] != 2 or len(forward) < 1:
         raise ValueError(f"forward flow must be (fields, H, W, 2) with at least one field; got {forward.shape}.")
     if backward is not None and np.shape(backward) != forward.shape:
         raise ValueError(f"backward flow {np.shape(backward)} must match forward flow {forward.shape}.")
-    if not 1 <= int(jpeg_quality) <= 100:
-        raise ValueError(f"jpeg_quality must be 1-100; got {jpeg_quality}.")
-    if folder.exists() and not overwrite:
-        raise FileExistsError(f"{folder} already exists; pass overwrite=True to replace it.")
-    streams = {"forward": forward} if backward is None else {"forward": forward, "backward": np.asarray(backward)}
-    ranges: dict | None = {} if quantisation == "minmax" else None
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = folder.parent / f"{TEMP_PREFIX}{folder.name}-{uuid.uuid4().hex[:8]}"
-    temporary.mkdir()
-    try:
-        for direction, fields in streams.items():
-            if quantisation == "minmax":
-                quantized_and_ranges = [quantize_minmax(field) for field in fields]
-                quantized = np.stack([q for q, _ in quantized_and_ranges])
-                ranges[direction] = [r for _, r in quantized_and_ranges]  # type: ignore[index]
-            else:
-                quantized = quantize_flow(fields, bound)
-            for index, field_q in enumerate(quantized):
-                for channel, component in enumerate("xy"):
-                    path = temporary / field_file_name(direction, component, index)
-                    if not cv2.imwrite(str(path), field_q[..., channel], [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]):
-                        raise OSError(f"could not write {path}")
-        manifest = FlowManifest(
-            algorithm=algorithm,
-            quantisation=quantisation,
-            bound=bound if quantisation == "bound" else None,
-            frame_count=len(forward) + 1,
-            height=int(forward.shape[1]),
-            width=int(forward.shape[2]),
-            resize=resize,
-            jpeg_quality=int(jpeg_quality),
-            backward=backward is not None,
-            ranges=ranges,
-            source=source,
-        )
-        (temporary / MANIFEST_NAME).write_text(manifest.to_json() + "\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(temporary, folder)
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
-    return manifest
+    options = {"quantisation": quantisation, "bound": bound, "jpeg_quality": jpeg_quality, "resize": resize}
+    with FlowFolderWriter(
+        folder, algorithm=algorithm, backward=backward is not None, source=source, overwrite=overwrite, **options
+    ) as writer:
+        for index, field_pixels in enumerate(forward):
+            writer.add("forward", field_pixels)
+            if backward is not None:
+                writer.add("backward", backward[index])
+        return writer.finish()
 
 
 _FIELD_FILE = re.compile(r"^(flow|backward_flow)_([xy])_(\d+)\.jpg$")

@@ -32,7 +32,15 @@ from keras_video_zoo.views import CropView
 
 FLOW_MODES = (None, "float", "uint8")
 
-__all__ = ["FLOW_MODES", "AverageViews", "ClipAugmentation", "ClipViews", "with_augmentation", "with_views"]
+__all__ = [
+    "FLOW_MODES",
+    "AverageViews",
+    "ClipAugmentation",
+    "ClipViews",
+    "pipeline_size",
+    "with_augmentation",
+    "with_views",
+]
 
 
 def _pair(size: int | Sequence[int] | None, name: str) -> tuple[int, int] | None:
@@ -86,7 +94,7 @@ class _ClipGeometry(keras.layers.Layer):
             side = ops.minimum(height, width)
             top, left = (height - side) // 2, (width - side) // 2
             x = x[:, :, top : top + side, left : left + side, :]
-        if self.resize is not None:
+        if self.resize is not None and tuple(x.shape[2:4]) != self.resize:  # at the size already: nothing to do
             before = ops.cast(ops.shape(x)[2:4], "float32")
             frames, channels = x.shape[1], x.shape[-1]
             folded = ops.reshape(x, (-1, ops.shape(x)[2], ops.shape(x)[3], channels))
@@ -311,10 +319,28 @@ def _model_clip_shape(model: keras.Model) -> tuple:
     return shape
 
 
+CROP_MARGIN = 200 / 170  # Karpathy et al.: 170 crops of frames resized to 200
+
+
 def _default_resize(crop: tuple[int, int], resize):
     if resize == "auto":  # the paper's 200/170 margin, at any crop size
-        return tuple(round(side * 200 / 170) for side in crop)
+        return tuple(round(side * CROP_MARGIN) for side in crop)
     return resize
+
+
+def pipeline_size(model: keras.Model) -> int:
+    """The square side the CPU pipeline ships a model's frames at: its crop plus the paper's 200/170 margin.
+
+    With frames already at this size, :func:`with_augmentation`'s and :func:`with_views`' resize
+    does nothing and the device only crops and flips.
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> pipeline_size(create_model("slow_fusion_tiny")), pipeline_size(create_model("spatial_stream"))
+    (75, 264)
+    """
+    _, height, width, _ = _model_clip_shape(model)
+    return round(max(height, width) * CROP_MARGIN)
 
 
 def with_augmentation(

@@ -61,6 +61,16 @@ class LinearSVMFusion(keras.layers.Layer):
         self.bias.assign(intercept)
         self.fitted = True
 
+    # Weights copied or loaded from a fitted layer (a checkpoint rebuilt from its build arguments,
+    # a .weights.h5 file) make this one fitted too: an all-zero SVM is never a fitted one.
+    def set_weights(self, weights) -> None:
+        super().set_weights(weights)
+        self.fitted = any(np.any(np.asarray(weight)) for weight in weights)
+
+    def load_own_variables(self, store) -> None:
+        super().load_own_variables(store)
+        self.fitted = any(np.any(keras.ops.convert_to_numpy(weight)) for weight in self.weights)
+
     def call(self, inputs):
         if not self.fitted:
             raise ValueError(

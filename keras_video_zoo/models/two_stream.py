@@ -261,6 +261,17 @@ def two_stream(
     return load_weights(model, weights, "two_stream")
 
 
+def svm_fusion_layer(model: keras.Model) -> LinearSVMFusion:
+    """The model's :class:`LinearSVMFusion` layer; a ValueError if it has none."""
+    layers = [layer for layer in model.layers if isinstance(layer, LinearSVMFusion)]
+    if len(layers) != 1:
+        raise ValueError(
+            f"Model {model.name!r} has {len(layers)} LinearSVMFusion layers; "
+            "build it with two_stream(..., fusion='svm')."
+        )
+    return layers[0]
+
+
 MULTITASK_HEADS = {"ucf101": 101, "hmdb51": 51}
 TINY_MULTITASK_HEADS = {"source": 10, "target": 5}
 

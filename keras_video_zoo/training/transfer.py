@@ -15,10 +15,9 @@ from typing import Any
 
 import keras
 
-from keras_video_zoo.evaluation.score_fusion import svm_fusion_layer
 from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.models.heads import HEAD_DROPOUT, head_classes, head_layer_names, nested_models, replace_classifier
-from keras_video_zoo.models.two_stream import two_stream
+from keras_video_zoo.models.two_stream import svm_fusion_layer, two_stream
 from keras_video_zoo.registry import BuildArguments
 
 TRANSFER_MODES = ("scratch", "top", "top3", "all")

@@ -1,9 +1,9 @@
-"""Train a zoo model on a video dataset in one call: RGB clips or stacked optical flow.
+"""Train a zoo model on any clip source in one call: videos, frame folders, shards or stacked flow.
 
-The pieces (``training_dataset``/``flow_training_dataset``, on-device augmentation,
-``fit``) are public; these functions wire them the way ``kvz train``, the bundled
-weights (``weights/train_bundled.py``), the demo, notebooks and benchmarks all need,
-so they train the same way.
+The pieces (the clip sources, :func:`~keras_video_zoo.data.pipelines.training_dataset`,
+on-device augmentation, :func:`~keras_video_zoo.training.fit.fit`) are public; these functions
+wire them the way ``kvz train``, the bundled weights (``weights/train_bundled.py``), the demo,
+notebooks and benchmarks all need, so they train the same way.
 """
 
 from __future__ import annotations
@@ -13,21 +13,99 @@ import os
 
 import keras
 
+from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.records import VideoDataset
 from keras_video_zoo.data.sampling import TrainingClips
-from keras_video_zoo.layers.clip_augmentation import with_augmentation
+from keras_video_zoo.data.sources import ClipSource, VideoFiles
+from keras_video_zoo.flow.sources import FlowFolders
+from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
 from keras_video_zoo.training.fit import check_dataset_classes, default_loss_and_metrics, fit
 from keras_video_zoo.training.recipes import Recipe
 
+_KINDS = {3: "RGB clips", 2: "flow stacks"}
 
-def _single_input(model: keras.Model, channels: int, what: str) -> tuple[int, int, int, int]:
-    if len(model.inputs) != 1 or model.input_shape[-1] != channels:
+
+def _single_input(model: keras.Model, what: str, channels: int) -> tuple[int, int, int, int]:
+    """The model's clip shape, after checking it is one input of ``channels`` channels."""
+    if len(model.inputs) != 1:
         raise ValueError(
-            f"{what} trains one-input models on {channels}-channel clips; {model.name!r} takes "
-            f"{[tuple(t.shape) for t in model.inputs]}. Train each stream of a two-stream model on its own."
+            f"{what} trains one-input models; {model.name!r} takes {[tuple(t.shape) for t in model.inputs]}. "
+            "Train each stream of a two-stream model on its own, as the paper does, then fuse them."
         )
-    return model.input_shape[1:]
+    shape = model.input_shape[1:]
+    if shape[-1] != channels:
+        raise ValueError(
+            f"{what} trains one-input models on {channels}-channel clips ({_KINDS.get(channels)}); "
+            f"{model.name!r} takes {shape[-1]}-channel ones ({_KINDS.get(shape[-1], 'another input')})."
+        )
+    return shape
+
+
+def train_on_source(
+    model: keras.Model,
+    source: ClipSource,
+    *,
+    run_dir: str | os.PathLike,
+    epochs: int | None = None,
+    recipe: str | Recipe = "small_adam",
+    batch_size: int = 16,
+    sampler: TrainingClips | None = None,
+    validation: ClipSource | None = None,
+    flip: bool = True,
+    seed: int | None = None,
+    verbose: str | int = "auto",
+) -> keras.callbacks.History:
+    """Trains a one-input clip model on random clips of ``source``, cropped and flipped on the device, resumably.
+
+    Args:
+        model: a one-input zoo model: RGB clips ``(batch, T, H, W, 3)``, or a temporal stream
+            on uint8 flow stacks ``(batch, L, H, W, 2)`` (a flip then negates x).
+        source: where the clips come from; its classes are checked against the head first.
+        run_dir: checkpoints, logs and backups; rerun with the same folder to resume.
+        epochs: epochs (required unless the recipe has a step schedule).
+        recipe: a recipe or its name (``small_adam``, ``karpathy``, ...).
+        batch_size: clips per batch.
+        sampler: clip length, frame stride and clips per video (default: the model's clip length, 1 clip).
+        validation: a source evaluated every epoch (random clips drawn like the training ones).
+        flip: mirror half of the clips (the papers do); turn it off for classes a mirror changes
+            (e.g. "moving left" vs "moving right").
+        seed: seeds the data order, clips and augmentation.
+        verbose: Keras' ``fit`` verbosity.
+
+    Returns:
+        The Keras ``History``; ``model`` holds the trained weights. ``source.report`` says which
+        videos were used, skipped (and why), damaged or short.
+    """
+    shape = _single_input(model, "train_on_source", source.clip_shape(1)[-1])
+    flow = "uint8" if shape[-1] == 2 else None
+    sampler = sampler or TrainingClips(frames=shape[0])
+    check_dataset_classes(model, source.dataset)
+    # Repeated, so an epoch of steps_per_epoch batches never runs dry (e.g. when a video is unreadable).
+    train_data = training_dataset(source, sampler, batch_size=batch_size, seed=seed).repeat()
+    steps_per_epoch = math.ceil(len(source.dataset) * sampler.clips_per_video / batch_size)
+    validation_data = None
+    if validation is not None:
+        validation_data = training_dataset(validation, sampler, batch_size=batch_size, shuffle=False, seed=seed)
+    # The loss follows the inner model's head (the augmenting wrapper has no 'predictions' layer of its own).
+    loss, metrics = default_loss_and_metrics(model, train_data)
+    # RGB frames ship at the model's pipeline size, flow at its stored square: either way the device only crops.
+    wrapper = with_augmentation(model, flip=flip, seed=seed, flow=flow, resize=None if flow else "auto")
+    return fit(
+        wrapper,
+        train_data,
+        validation_data,
+        run_dir=run_dir,
+        recipe=recipe,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        classes=source.dataset.class_names,  # logged in RUN_DIR/run.json
+        dataset_size=len(source.dataset),
+        batch_size=batch_size,
+        loss=loss,
+        metrics=metrics,
+        verbose=verbose,
+    )
 
 
 def train_on_videos(
@@ -35,40 +113,26 @@ def train_on_videos(
     dataset: VideoDataset,
     *,
     run_dir: str | os.PathLike,
-    epochs: int | None = None,
-    recipe: str | Recipe = "small_adam",
-    batch_size: int = 16,
     frames: int | None = None,
     frame_stride: int = 1,
     clips_per_video: int = 1,
     validation: VideoDataset | None = None,
-    flip: bool = True,
-    seed: int | None = None,
-    verbose: str | int = "auto",
+    short_side: int | None = None,
+    **options,
 ) -> keras.callbacks.History:
-    """Trains an RGB clip model with random clips, crops and flips (on the device), resumably.
-
-    Each epoch draws ``clips_per_video`` random clips from every video; the crop is the
-    model's input size (frames are fitted to the first video's size and cropped on the device).
+    """:func:`train_on_source` on video files (or frame folders): every video fitted to the model's pipeline size.
 
     Args:
-        model: a one-input zoo model taking ``(batch, T, H, W, 3)`` clips.
-        dataset: the training videos; their classes are checked against the head first.
+        model: a one-input RGB zoo model.
+        dataset: the training videos.
         run_dir: checkpoints, logs and backups; rerun with the same folder to resume.
-        epochs: epochs (required unless the recipe has a step schedule).
-        recipe: a recipe or its name (``small_adam``, ``karpathy``, ...).
-        batch_size: clips per batch.
         frames: frames per clip (default: the model's input length).
         frame_stride: step between a clip's frames.
         clips_per_video: random clips per video and epoch.
-        validation: videos evaluated every epoch (random clips drawn like the training ones).
-        flip: mirror half of the clips (the papers do); turn it off for classes a mirror changes
-            (e.g. "moving left" vs "moving right").
-        seed: seeds the data order, clips and augmentation.
-        verbose: Keras' ``fit`` verbosity.
-
-    Returns:
-        The Keras ``History``; ``model`` holds the trained weights.
+        validation: videos evaluated every epoch.
+        short_side: the side of the centred square frames are fitted to (default: the model's crop
+            plus the paper's 200/170 margin, :func:`~keras_video_zoo.layers.clip_augmentation.pipeline_size`).
+        **options: :func:`train_on_source`'s (``epochs``, ``recipe``, ``batch_size``, ``flip``, ``seed``, ``verbose``).
 
     Example:
     >>> import tempfile
@@ -81,32 +145,12 @@ def train_on_videos(
     >>> len(history.history["loss"]), "accuracy" in history.history
     (1, True)
     """
-    shape = _single_input(model, 3, "train_on_videos")
-    check_dataset_classes(model, dataset)
-    sampler = TrainingClips(frames=frames or shape[0], stride=frame_stride, clips_per_video=clips_per_video)
-    # Repeated, so an epoch of steps_per_epoch batches never runs dry (e.g. when a video is unreadable).
-    train_data = training_dataset(dataset, sampler, batch_size=batch_size, seed=seed).repeat()
-    steps_per_epoch = math.ceil(len(dataset) * clips_per_video / batch_size)
-    validation_data = None
-    if validation is not None:
-        validation_data = training_dataset(validation, sampler, batch_size=batch_size, shuffle=False, seed=seed)
-    # The loss follows the inner model's head (the augmenting wrapper has no 'predictions' layer of its own).
-    loss, metrics = default_loss_and_metrics(model, train_data)
-    return fit(
-        with_augmentation(model, flip=flip, seed=seed),
-        train_data,
-        validation_data,
-        run_dir=run_dir,
-        recipe=recipe,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        classes=dataset.class_names,  # logged in RUN_DIR/run.json, where kvz predict finds the class names
-        dataset_size=len(dataset),
-        batch_size=batch_size,
-        loss=loss,
-        metrics=metrics,
-        verbose=verbose,
-    )
+    frames = frames or _single_input(model, "train_on_videos", 3)[0]  # checked again by train_on_source
+    sampler = TrainingClips(frames=frames, stride=frame_stride, clips_per_video=clips_per_video)
+    geometry = FrameGeometry.square_of(short_side or pipeline_size(model))
+    source = VideoFiles(dataset, geometry)
+    validation_source = VideoFiles(validation, geometry) if validation is not None else None
+    return train_on_source(model, source, run_dir=run_dir, sampler=sampler, validation=validation_source, **options)
 
 
 def train_on_flow(
@@ -115,62 +159,26 @@ def train_on_flow(
     flow_root: str | os.PathLike,
     *,
     run_dir: str | os.PathLike,
-    epochs: int | None = None,
-    recipe: str | Recipe = "small_adam",
-    batch_size: int = 16,
     mode: str = "forward",
     stacks_per_video: int = 1,
     validation: VideoDataset | None = None,
-    seed: int = 0,
-    verbose: str | int = "auto",
+    **options,
 ) -> keras.callbacks.History:
-    """Trains a temporal stream on random flow stacks (random crop, flip negating x), resumably.
+    """:func:`train_on_source` on stacked flow (``kvz flow`` folders): random stacks, crops, flips negating x.
 
     Args:
         model: a temporal stream taking ``(batch, L, H, W, 2)`` uint8-quantised flow
             (for ``mode="bidirectional"``, L/2 forward and L/2 backward fields).
         dataset: the training videos.
-        flow_root: their flow, from ``kvz flow`` / ``extract_dataset_flow`` (backward flow for
-            bidirectional stacking).
-        run_dir, epochs, recipe, batch_size, seed, verbose: as :func:`train_on_videos`.
+        flow_root: their flow folders (backward flow for bidirectional stacking).
+        run_dir: checkpoints, logs and backups.
         mode: ``forward``, ``centred``, ``bidirectional`` or ``trajectory`` stacking.
         stacks_per_video: random stacks per video and epoch.
-        validation: videos evaluated every epoch (one random stack each).
-
-    Returns:
-        The Keras ``History``; ``model`` holds the trained weights.
+        validation: videos evaluated every epoch.
+        **options: :func:`train_on_source`'s (``epochs``, ``recipe``, ``batch_size``, ``seed``, ``verbose``).
     """
-    from keras_video_zoo.flow.pipelines import flow_training_dataset
-
-    fields, height, width, _ = _single_input(model, 2, "train_on_flow")  # bidirectional: L/2 forward + L/2 backward
-    check_dataset_classes(model, dataset)
-
-    def stacks(data: VideoDataset, shuffle: bool):
-        return flow_training_dataset(
-            data,
-            flow_root,
-            fields=fields,
-            mode=mode,
-            batch_size=batch_size,
-            crop_size=(height, width),
-            flip=shuffle,
-            shuffle=shuffle,
-            seed=seed,
-        )
-
-    train_data = stacks(dataset, True).repeat()
-    steps_per_epoch = math.ceil(len(dataset) * stacks_per_video / batch_size)
-    validation_data = stacks(validation, False) if validation is not None else None
-    return fit(
-        model,
-        train_data,
-        validation_data,
-        run_dir=run_dir,
-        recipe=recipe,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        classes=dataset.class_names,
-        dataset_size=len(dataset),
-        batch_size=batch_size,
-        verbose=verbose,
-    )
+    fields = _single_input(model, "train_on_flow", 2)[0]  # bidirectional: L/2 forward + L/2 backward fields
+    sampler = TrainingClips(frames=fields, clips_per_video=stacks_per_video)
+    source = FlowFolders(dataset, flow_root, fields=fields, mode=mode)
+    validation_source = FlowFolders(validation, flow_root, fields=fields, mode=mode) if validation else None
+    return train_on_source(model, source, run_dir=run_dir, sampler=sampler, validation=validation_source, **options)

@@ -216,16 +216,16 @@ def test_predict_gives_every_file_a_line_with_label_names_or_a_reason(data_root,
     assert main([*argv, "--top", "3"]) == 0  # the work completed; the bad files are reported
     captured = capsys.readouterr()
     lines = dict(line.split(": ", 1) for line in captured.out.splitlines())
-    expected = [videos[0], folder / videos[1].name, folder / "broken.avi", folder / "notes.txt"]
+    expected = [videos[0], folder / videos[1].name, folder / "broken.avi"]  # notes.txt is not a candidate
     assert sorted(lines) == sorted(map(str, [*expected, tmp_path / "missing.mp4"]))
     class_names = ucf101(data_root, subset="train").class_names
     for video in (videos[0], folder / videos[1].name):
         predictions = lines[str(video)].split(", ")
         assert len(predictions) == 3 and all(p.rsplit(" ", 1)[0] in class_names for p in predictions)
-    assert lines[str(tmp_path / "missing.mp4")] == "skipped: does not exist"
-    assert lines[str(folder / "notes.txt")].startswith("skipped: ")
-    assert lines[str(folder / "broken.avi")].startswith("skipped: ")
-    assert "predicted 2 of 5 files; 3 skipped" in captured.err
+    assert lines[str(tmp_path / "missing.mp4")] == "skipped: no such file."
+    assert lines[str(folder / "broken.avi")] == "skipped: not a video: a text file."
+    assert "kvz predict: predicted 2 of 4 videos; 2 skipped (" in captured.err
+    assert main([*argv, "--strict"]) == 1
 
 
 def test_predict_with_a_bundled_tag_prints_its_class_names(data_root, capsys):
@@ -247,7 +247,11 @@ def test_predict_labels_file_overrides_and_must_match(data_root, trained_run, tm
     assert "names 2 classes but the model predicts 5" in capsys.readouterr().err
 
 
-def test_predict_a_flow_model_says_what_it_needs(data_root, capsys):
+def test_predict_scores_a_temporal_stream_on_flow_computed_on_the_fly(data_root, capsys):
     video = str(next(data_root.rglob("*.avi")))
-    assert main(["predict", video, "--model", "temporal_stream_tiny.synthetic"]) == 2
-    assert "need optical flow" in capsys.readouterr().err
+    assert main(["predict", video, "--model", "temporal_stream_tiny.synthetic", "--clips", "2", "--top", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    names = create_model("temporal_stream_tiny.synthetic").record.labels
+    assert line.startswith(f"{video}: ") and all(
+        p.rsplit(" ", 1)[0] in names for p in line[len(video) + 2 :].split(", ")
+    )

@@ -204,6 +204,7 @@ def make_folders(root: Path) -> Path:
     ]
     for path in files:
         touch(root / path)
+    (root / "run_notes/readme.txt").write_text("Recorded in May.\n")  # text: not a video, by its content
     return root
 
 

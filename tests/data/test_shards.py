@@ -10,16 +10,12 @@ import tensorflow as tf
 
 from keras_video_zoo import cli
 from keras_video_zoo.data import shards
+from keras_video_zoo.data.geometry import FrameGeometry
+from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.sampling import TrainingClips
-from keras_video_zoo.data.shards import (
-    parse_video_example,
-    read_shard_plan,
-    shard_files,
-    shard_training_dataset,
-    verify_shards,
-    write_shards,
-)
+from keras_video_zoo.data.shards import parse_video_example, read_shard_plan, shard_files, verify_shards, write_shards
+from keras_video_zoo.data.sources import RGBShards
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from tests.helpers.frame_coded_videos import frame_numbers, video_numbers, write_video
 
@@ -37,6 +33,10 @@ def videos(tmp_path) -> VideoDataset:
     return VideoDataset(records, ["a", "b"], name="toy")
 
 
+def shard_training_dataset(directory, sampler=None, *, side: int = 32, **options):
+    return training_dataset(RGBShards(directory, FrameGeometry.square_of(side)), sampler, **options)
+
+
 def stored_ids(directory) -> list[str]:
     ids = []
     for path in shard_files(directory):
@@ -48,11 +48,14 @@ def stored_ids(directory) -> list[str]:
 def test_shards_hold_every_readable_video_once_as_jpeg_frames(videos, tmp_path):
     out = tmp_path / "shards"
     report = write_shards(videos, out, short_side=16, videos_per_shard=3, progress=False)
-    assert (report.shards, report.videos, report.written, report.kept) == (3, 7, 3, 0)
-    assert (
-        list(report.unreadable) == ["broken"]
-        and "broken" in json.loads((out / "report.json").read_text())["unreadable"]
-    )
+    assert (report.shards, report.videos.used_count, report.written, report.kept) == (3, 7, 3, 0)
+    broken = videos[3].path
+    assert report.unreadable == {
+        broken: "truncated or damaged: a RIFF (AVI) container that FFmpeg cannot open "
+        "(Invalid data found when processing input); was the download cut short?"
+    }
+    assert json.loads((out / "report.json").read_text())["skipped"] == report.unreadable
+    assert report.summary().startswith("stored 7 of 8 videos; 1 skipped (")
     assert sorted(stored_ids(out)) == sorted(f"v{i}" for i in range(7))
     assert report.frames == sum(12 + i for i in range(7)) and verify_shards(out) == 7
     serialized = next(iter(tf.data.TFRecordDataset(shard_files(out)[0])))
@@ -85,7 +88,7 @@ def test_an_interrupted_prepare_resumes_without_losing_or_duplicating_videos(vid
         shard_files(out)
 
     report = write_shards(videos, out, short_side=16, videos_per_shard=3, workers=2, progress=False)
-    assert (report.kept, report.written, report.videos) == (1, 2, 7)
+    assert (report.kept, report.written, report.videos.used_count) == (1, 2, 7)
     assert first_shard.stat().st_mtime_ns == finished_at  # the finished shard was kept, not rewritten
     ids = stored_ids(out)
     assert sorted(ids) == sorted(f"v{i}" for i in range(7)) and len(ids) == len(set(ids))
@@ -134,7 +137,7 @@ def test_training_from_shards_gives_strided_clips_with_labels_reproducibly(video
 
     dataset = shard_training_dataset(out, sampler, batch_size=4, seed=3, deterministic=True)
     clips, labels = epoch(dataset)
-    assert clips.shape == (14, 4, 32, 40, 3) and clips.dtype == np.uint8
+    assert clips.shape == (14, 4, 32, 32, 3) and clips.dtype == np.uint8  # the centred square of 32 x 40
     which = video_numbers(clips)
     assert np.bincount(which).tolist() == [2] * 7
     np.testing.assert_array_equal(labels, which % 2)
@@ -143,7 +146,7 @@ def test_training_from_shards_gives_strided_clips_with_labels_reproducibly(video
     again, _ = epoch(shard_training_dataset(out, sampler, batch_size=4, seed=3, deterministic=True))
     np.testing.assert_array_equal(clips, again)
     assert not np.array_equal(clips, epoch(dataset)[0])  # the next epoch draws new clips
-    resized, _ = epoch(shard_training_dataset(out, TrainingClips(frames=2), batch_size=7, frame_size=(24, 24)))
+    resized, _ = epoch(shard_training_dataset(out, TrainingClips(frames=2), batch_size=7, side=24))
     assert resized.shape == (7, 2, 24, 24, 3)
 
 
@@ -175,5 +178,9 @@ def test_parallel_workers_write_each_shard_once(videos, tmp_path, monkeypatch):
 
     monkeypatch.setattr(shards, "_write_one_shard", recording)
     report = write_shards(videos, tmp_path / "shards", short_side=16, videos_per_shard=1, workers=2, progress=False)
-    assert report.shards == 8 and sorted(stored_ids(tmp_path / "shards")) == sorted(f"v{i}" for i in range(7))
+    assert (
+        report.shards == 8
+        and report.videos.total == 8
+        and sorted(stored_ids(tmp_path / "shards")) == sorted(f"v{i}" for i in range(7))
+    )
     assert len(os.listdir(tmp_path / "shards")) == 2 * 8 + 2  # shards, their markers, plan and report

@@ -1,4 +1,3 @@
-import warnings
 from pathlib import Path
 
 import cv2
@@ -7,15 +6,12 @@ import pytest
 
 from keras_video_zoo.data.video_io import (
     ShortVideoError,
-    SkippedVideos,
-    UnreadableVideoWarning,
     VideoInfo,
     VideoReadError,
     count_frames,
     probe_video,
     read_frame_folder,
     read_frames,
-    safe_read,
 )
 from tests.helpers.indexed_videos import BLUE, RED, frame_level, indexed_frames, write_opencv_video, write_pyav_video
 
@@ -155,9 +151,8 @@ def test_missing_file(tmp_path, backend):
 
 def test_resize_to_size_and_short_side_match_opencv_resize(pan_avi):
     full = read_frames(pan_avi, [2])[0]
-    np.testing.assert_array_equal(
-        read_frames(pan_avi, [2], size=(60, 50))[0], cv2.resize(full, (50, 60), interpolation=cv2.INTER_AREA)
-    )
+    covering = cv2.resize(full, (80, 60), interpolation=cv2.INTER_AREA)  # 120 x 160 scaled to cover 60 x 50
+    np.testing.assert_array_equal(read_frames(pan_avi, [2], size=(60, 50))[0], covering[:, 15:65])  # centre, no stretch
     short = read_frames(pan_avi, [2, 3], short_side=60)
     assert short.shape == (2, 60, 80, 3)  # 120x160 keeps its 4:3 aspect
     np.testing.assert_array_equal(short[0], cv2.resize(full, (80, 60), interpolation=cv2.INTER_AREA))
@@ -179,30 +174,6 @@ def test_bad_arguments_are_value_errors_not_read_errors(avi, kwargs, message):
     with pytest.raises(ValueError, match=message) as raised:
         read_frames(avi, **kwargs)
     assert not isinstance(raised.value, VideoReadError)
-
-
-def test_skipped_videos_counts_and_warns_naming_each_bad_file(tmp_path, avi):
-    (tmp_path / "broken.avi").write_text("not a video")
-    skipped = SkippedVideos()
-    with pytest.warns(UnreadableVideoWarning, match="broken.avi"):
-        assert skipped.read(tmp_path / "broken.avi", [0]) is None
-    with pytest.warns(UnreadableVideoWarning, match="gone.avi: no such file"):
-        assert safe_read(tmp_path / "gone.avi", skipped=skipped) is None
-    assert skipped.read(avi, [1]).shape == (1, 48, 64, 3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a file already reported is counted once and not warned again
-        assert skipped.read(tmp_path / "broken.avi", [0]) is None
-    assert skipped.count == 2 and set(skipped.reasons) == {str(tmp_path / "broken.avi"), str(tmp_path / "gone.avi")}
-    assert skipped.summary().startswith("2 unreadable video(s) skipped:")
-    with pytest.raises(ValueError, match="must be >= 0"):  # a bug in the caller is not a bad video
-        skipped.read(avi, [-3])
-
-
-def test_short_videos_are_skipped_too_unless_clamped(tmp_path, avi):
-    skipped = SkippedVideos()
-    with pytest.warns(UnreadableVideoWarning, match="only 20 frames decode"):
-        assert skipped.read(avi, [25]) is None
-    assert skipped.read(avi, [25], on_short="clamp").shape == (1, 48, 64, 3)
 
 
 @pytest.fixture

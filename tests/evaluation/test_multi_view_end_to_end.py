@@ -8,15 +8,17 @@ from keras_video_zoo.data.pipelines import evaluation_dataset
 from keras_video_zoo.data.sampling import ClipProtocol, KarpathyProtocol
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.evaluation import evaluate_video_scores, predict_clip_scores, read_results_json, write_report
-from keras_video_zoo.layers.clip_augmentation import with_views
+from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
 
 
 def test_karpathy_protocol_end_to_end(tmp_path):
     root = generate_dataset(tmp_path / "data", kind="target", videos_per_class=4, groups=2, size=(64, 64), frames=16)
     data = ucf101(root, split=1, subset="test")
     protocol = KarpathyProtocol(clips=2)
-    model = with_views(create_model("slow_fusion_tiny", num_classes=data.num_classes), protocol.views)
-    scores, keys = predict_clip_scores(model, evaluation_dataset(data, protocol, batch_size=8), progress=False)
+    network = create_model("slow_fusion_tiny", num_classes=data.num_classes)
+    model = with_views(network, protocol.views)
+    batches = evaluation_dataset(data, protocol, batch_size=8, frame_size=pipeline_size(network))
+    scores, keys = predict_clip_scores(model, batches, progress=False)
     assert scores.shape == (len(data) * protocol.clips, data.num_classes)
     np.testing.assert_allclose(scores.sum(axis=1), 1, atol=1e-5)  # views averaged, still probabilities
 

@@ -167,6 +167,39 @@ def test_svm_fusion_learns_which_stream_to_trust(tmp_path):
     np.testing.assert_allclose(reloaded.predict(inputs, verbose=0), predictions, rtol=1e-4, atol=1e-5)
 
 
+def test_svm_fusion_of_two_classes_predicts_as_the_binary_svm():
+    rng = np.random.default_rng(0)
+    labels = np.arange(20) % 2
+    spatial = np.eye(2)[labels] * 0.6 + rng.uniform(0.1, 0.3, (20, 2))
+    temporal = rng.uniform(0.2, 0.8, (20, 2))
+    spatial, temporal = (s / s.sum(1, keepdims=True) for s in (spatial, temporal))
+    model = two_stream(
+        spatial_stream(input_shape=(1, 64, 64, 3), **(TINY | {"num_classes": 2})),
+        temporal_stream(input_shape=TINY_FLOW, **(TINY | {"num_classes": 2})),
+        fusion="svm",
+    )
+    svm = fit_svm_fusion(model, [spatial, temporal], labels)  # scikit-learn keeps one row for two classes
+    decision = model.get_layer("svm_fusion")([spatial.astype("float32"), temporal.astype("float32")]).numpy()
+    features = np.hstack([normalize(spatial), normalize(temporal)])
+    np.testing.assert_array_equal(decision.argmax(1), svm.predict(features))
+    np.testing.assert_allclose(decision[:, 1], svm.decision_function(features), rtol=1e-4, atol=1e-5)
+
+
+def test_a_fitted_svm_fusion_survives_the_zoo_loader(tmp_path):
+    """create_model(file) rebuilds the model from its build arguments and copies the weights in."""
+    from keras_video_zoo import create_model
+    from keras_video_zoo.hub.publish import save_keras_file
+
+    (spatial, temporal), labels = constructed_scores()
+    model = create_model("two_stream_tiny", num_classes=4, fusion="svm")
+    fit_svm_fusion(model, [spatial, temporal], labels)
+    inputs = random_clips(model)
+    save_keras_file(model, tmp_path / "fused.keras", labels=list("abcd"))
+    loaded = create_model(str(tmp_path / "fused.keras"))
+    assert loaded.get_layer("svm_fusion").fitted
+    np.testing.assert_allclose(loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0), atol=1e-5)
+
+
 def test_svm_fusion_used_before_fitting_says_what_to_do():
     model = two_stream("spatial_stream_tiny", "temporal_stream_tiny", fusion="svm")
     with pytest.raises(ValueError, match="holds no SVM yet: fit it on held-out stream scores"):

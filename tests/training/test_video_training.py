@@ -33,7 +33,7 @@ def test_temporal_stream_trains_on_flow_stacks_and_is_evaluated_with_the_test_pr
     from keras_video_zoo.data.sampling import TwoStreamProtocol
 
     results = evaluate_on_flow(model, dataset, flow_root, TwoStreamProtocol(frames=10, clips=2), progress=False)
-    assert results["num_videos"] == 6 and results["num_views"] == 6 * 2 * 10
+    assert results["num_videos"] == 6 and results["num_views"] == 6 * 2 and results["views_per_clip"] == 10
     assert results["video_hit@1"] == 1.0  # the axis of motion survives mean subtraction, crops and mirrored views
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from keras_video_zoo.data.records import VideoRecord
-from keras_video_zoo.data.video_io import VIDEO_EXTENSIONS
+from keras_video_zoo.data.video_io import video_files as list_video_files
 
 MISSING_POLICIES = ("raise", "skip")
 
@@ -138,12 +138,9 @@ def keep_existing(records: list[VideoRecord], source: str, on_missing: str) -> l
 
 
 def video_files(folder: Path) -> list[Path]:
-    """Video files directly in ``folder`` (extensions in VIDEO_EXTENSIONS, any case), sorted by name.
+    """Every file directly in ``folder``, sorted by name: a video is recognised by its content when it is read.
 
     Hidden files are skipped: macOS copies leave ``._clip.avi`` metadata files beside the videos.
+    A file that is not a video (``notes.txt``) is reported, with its reason, by whatever reads it.
     """
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in VIDEO_EXTENSIONS and not path.name.startswith(".")
-    )
+    return list_video_files(folder)

@@ -7,7 +7,7 @@ into 487 classes (``labels.txt``, one name per line):
   (``http://www.youtube.com/watch?v=oHuHG2U0AGE 224,435``);
 - JSON: a list of objects with ``id`` (or ``path``/``url``) and ``label487`` (or ``labels``).
 
-Videos are looked up in ``videos_dir`` as ``<id>.<ext>`` for any of VIDEO_EXTENSIONS (or
+Videos are looked up in ``videos_dir`` as ``<id>.<ext>`` for any extension (or
 by the relative path given). Many Sports-1M videos have left YouTube, so missing ones
 are skipped with a warning by default (``on_missing="skip"``).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from keras_video_zoo.data.layouts._common import check_missing_policy, keep_existing, read_class_names, read_lines
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.video_io import VIDEO_EXTENSIONS
+from keras_video_zoo.data.video_io import video_files
 
 _ID_KEYS = ("id", "path", "url", "video", "youtube_id")
 _LABEL_KEYS = ("label487", "labels", "label")
@@ -109,15 +109,11 @@ def multilabel_list(
         raise ValueError(
             f"{list_file}: {len(beyond)} videos have labels beyond the {len(names)} classes: {beyond[:3]}."
         )
-    on_disk = (
-        {path.stem: path for path in videos_dir.iterdir() if path.suffix.lower() in VIDEO_EXTENSIONS}
-        if videos_dir.is_dir()
-        else {}
-    )
+    on_disk = {path.stem: path for path in video_files(videos_dir)} if videos_dir.is_dir() else {}
     records = []
     for reference, labels in entries:
         video_id = youtube_id(reference)
-        if Path(reference).suffix.lower() in VIDEO_EXTENSIONS:
+        if Path(reference).suffix and (videos_dir / reference).is_file():  # a file name, not a YouTube id
             path, video_id = videos_dir / reference, Path(reference).stem
         else:
             path = on_disk.get(video_id, videos_dir / f"{video_id}.mp4")

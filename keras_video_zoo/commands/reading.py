@@ -1,0 +1,41 @@
+"""How every command that reads videos reports them and ends: one summary line, the JSON, one exit-code rule.
+
+Exit codes (the same for ``prepare``, ``flow``, ``train``, ``evaluate`` and ``predict``):
+    0  the work completed; videos that could not be used are reported and skipped;
+    1  no video could be used, or ``--strict`` and some video was skipped or damaged;
+    2  bad usage or input (see :mod:`keras_video_zoo.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DAMAGED_POLICIES = ("use", "skip")  # keras_video_zoo.data.report.DAMAGED_POLICIES
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser, *, short_side: str | None = None) -> None:
+    """``--damaged``, ``--strict`` and (with a help text) ``--short-side``."""
+    parser.add_argument(
+        "--damaged",
+        choices=DAMAGED_POLICIES,
+        default="use",
+        help="a video that decodes fewer frames than its container reports, or whose decoder reports errors: "
+        "use the frames that decode (default) or skip it; either way it is reported",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any video was skipped or damaged (default: report them, exit 0)",
+    )
+    if short_side is not None:
+        parser.add_argument("--short-side", type=int, help=short_side)
+
+
+def finish(command: str, report, verb: str, *, strict: bool, where: str | None = None) -> int:
+    """Prints ``report``'s summary and returns the exit code of the rule above."""
+    print(f"kvz {command}: {report.summary(verb, where=where)}", file=sys.stderr)
+    if report.used_count == 0:
+        return 1
+    counts = report.to_dict()
+    return 1 if strict and (counts["skipped"] or counts["damaged"]) else 0
