@@ -11,7 +11,7 @@ unless ``--verbose`` (:mod:`keras_video_zoo.runtime`).
 
 Exit codes, the same for every command:
     0  the work completed (videos that could not be read are reported, counted and skipped);
-    1  the work failed (nothing could be done, or a check failed);
+    1  the work failed (no video could be used, or ``--strict`` and one was skipped or damaged);
     2  bad usage or input (unknown option, a SOURCE or dataset that does not resolve).
 """
 
@@ -36,6 +36,8 @@ COMMANDS = (
     "prepare",
     "push",
     "pull",
+    "export",
+    "app",
     "synthetic",
 )
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -44,3 +44,18 @@ def test_peak_memory_is_flat_in_the_video_length(videos, tmp_path, command):
         assert result["exit"] == 0 and result["peak_mb"], result
         peaks[label] = result["peak_mb"]
     assert peaks["long"] - peaks["short"] < ALLOWED_GROWTH_MB, peaks
+
+
+def test_a_five_minute_timeline_needs_the_memory_of_a_four_second_one(tmp_path):
+    from keras_video_zoo.data.real_world_videos import encode_video, moving_texture
+
+    loop = moving_texture(240, 320, 100, "left")  # 4 s, repeated for 5 minutes
+    peaks = {}
+    for label, frames in (("short", 100), ("long", 7500)):
+        video = tmp_path / f"{label}.mp4"
+        encode_video(video, (loop[t % 100] for t in range(frames)), "libx264")
+        argv = ["predict", str(video), "--model", "slow_fusion_tiny.synthetic", "--timeline", str(tmp_path / label)]
+        result = run_command(argv)
+        assert result["exit"] == 0 and result["peak_mb"], result
+        peaks[label] = result["peak_mb"]
+    assert peaks["long"] - peaks["short"] < ALLOWED_GROWTH_MB, peaks

@@ -30,7 +30,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="text file of class names, one a line, in the model's class order (default: the model's record)",
     )
     parser.add_argument("--top", type=int, default=5, help="classes shown per video (default 5)")
-    parser.add_argument("--clips", type=int, default=5, help="evenly spaced clips (or stacks) per video (default 5)")
+    parser.add_argument("--clips", type=int, help="evenly spaced clips (or stacks) per video (default 5)")
+    parser.add_argument(
+        "--timeline",
+        metavar="OUT",
+        help="score sliding windows over the whole video instead: print the segments (start-end, class) and write "
+        "OUT/<video>.json, .csv and .png (class probabilities over time)",
+    )
+    parser.add_argument("--window", type=int, help="with --timeline: frames per window (default: the model's clip)")
+    parser.add_argument("--stride", type=int, help="with --timeline: frames between windows (default: half a window)")
+    parser.add_argument(
+        "--smooth", type=int, default=1, help="with --timeline: average window scores over N windows before merging"
+    )
     add_reading_arguments(
         parser,
         short_side="frames are cut to their centred square and resized to this side first (default: the "
@@ -147,14 +158,23 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.report import VideoReport
     from keras_video_zoo.data.video_io import VideoReadError, unreadable_reason
 
-    if args.top < 1 or args.clips < 1:
+    if args.top < 1 or (args.clips or 1) < 1:
         print("kvz predict: --top and --clips must be at least 1.", file=sys.stderr)
+        return 2
+    timeline_only = {"--window": args.window, "--stride": args.stride, "--smooth": args.smooth != 1 or None}
+    given = [flag for flag, value in timeline_only.items() if value is not None]
+    if (args.timeline is None and given) or (args.timeline is not None and args.clips is not None):
+        wrong = ", ".join(given) if args.timeline is None else "--clips"
+        print(
+            f"kvz predict: {wrong} {'needs' if args.timeline is None else 'does not apply with'} --timeline.",
+            file=sys.stderr,
+        )
         return 2
     try:
         model = load_model(args.model)
-        scorer = Scorer(model, args.clips, args.short_side)
         classes = model.output_shape[-1]
         labels = read_labels(args.labels, model, classes)
+        score = _timeline_scorer(model, labels, args) if args.timeline else _clip_scorer(model, args)
     except CommandError as error:
         print(f"kvz predict: {error}", file=sys.stderr)
         return error.exit_code
@@ -168,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{text}: skipped: {unreadable_reason(text)}", flush=True)
     for video in files:
         try:
-            scores, damage = scorer(str(video))
+            scores, damage, timeline = score(str(video))
         except VideoReadError as error:
             report.skipped(str(video), error.reason)
             print(f"{video}: skipped: {error.reason}", flush=True)
@@ -183,4 +203,45 @@ def run(args: argparse.Namespace) -> int:
         top = np.argsort(scores)[::-1][: args.top]
         line = ", ".join(f"{labels[i]} {100 * scores[i]:.1f}%" for i in top)
         print(f"{video}: {line}" + (f" (damaged: {damage})" if damage else ""), flush=True)
+        if timeline is not None:
+            timeline.write(args.timeline, plot=_can_plot())
+            for segment in timeline.segments:
+                print(f"{video}: {segment.start:.2f}-{segment.end:.2f} s {segment.label} {100 * segment.score:.0f}%")
+    if args.timeline and not _can_plot():
+        print(
+            "kvz predict: no PNG timelines: matplotlib is not installed (pip install 'keras-video-zoo[eval]')",
+            file=sys.stderr,
+        )
     return finish("predict", report, "predicted", strict=args.strict)
+
+
+def _can_plot() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def _clip_scorer(model, args):
+    scorer = Scorer(model, args.clips or 5, args.short_side)
+    return lambda path: (*scorer(path), None)
+
+
+def _timeline_scorer(model, labels, args):
+    """``path -> (video scores, damage, timeline)`` of sliding windows over the whole video."""
+    from keras_video_zoo.deployment.timeline import check_window, predict_video
+
+    check_window(model, args.window, args.stride)  # a bad window is bad usage, said once
+
+    def score(path: str):
+        timeline = predict_video(
+            model,
+            path,
+            window=args.window,
+            stride=args.stride,
+            smooth=args.smooth,
+            short_side=args.short_side,
+            class_names=labels,
+        )
+        return timeline.video_scores, timeline.damage, timeline
+
+    return score

@@ -19,8 +19,9 @@ Example:
 from __future__ import annotations
 
 import fractions
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def moving_texture(height: int, width: int, frames: int, direction: str, *, seed
 
 def encode_video(
     path: Path,
-    frames: np.ndarray,
+    frames: Iterable[np.ndarray],
     codec: str,
     *,
     container_format: str | None = None,
@@ -93,12 +94,15 @@ def encode_video(
     times_ms: list[int] | None = None,
     intra_only: bool = False,
 ) -> None:
-    """Encodes RGB frames with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them)."""
+    """Encodes RGB frames (an array, or any iterable of ``(H, W, 3)`` frames: a long video need not fit in memory)
+    with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them)."""
     import av
 
+    frames = iter(frames)
+    first = next(frames)
     with av.open(str(path), "w", format=container_format) as container:
         stream = container.add_stream(codec, rate=25)
-        stream.height, stream.width = frames.shape[1:3]
+        stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = pix_fmt
         if codec == "libx264":
             stream.options = {"preset": "ultrafast"}
@@ -106,7 +110,7 @@ def encode_video(
             stream.codec_context.gop_size = 1
         if times_ms is not None:
             stream.time_base = fractions.Fraction(1, 1000)
-        for index, array in enumerate(frames):
+        for index, array in enumerate(itertools.chain([first], frames)):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
             if times_ms is not None:
                 frame.pts, frame.time_base = times_ms[index], fractions.Fraction(1, 1000)

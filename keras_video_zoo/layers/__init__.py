@@ -1,6 +1,7 @@
 """Custom Keras layers of the zoo, all registered for ``safe_mode`` loading."""
 
 from keras_video_zoo.layers.clip_augmentation import AverageViews, ClipAugmentation, ClipViews
+from keras_video_zoo.layers.frame_pooling import FrameMaxPooling
 from keras_video_zoo.layers.frame_selection import SelectFrames
 from keras_video_zoo.layers.frame_window_convolution import FrameWindowConv
 from keras_video_zoo.layers.frames_to_channels import FramesToChannels
@@ -17,6 +18,7 @@ __all__ = [
     "ContextResize",
     "FoldTime",
     "FoveaCrop",
+    "FrameMaxPooling",
     "FrameWindowConv",
     "FramesToChannels",
     "LinearSVMFusion",

@@ -67,6 +67,10 @@ class ContextResize(keras.layers.Layer):
     >>> import numpy as np
     >>> tuple(ContextResize((89, 89))(np.zeros((1, 10, 178, 178, 3), "float32")).shape)
     (1, 10, 89, 89, 3)
+    >>> frames = np.random.default_rng(0).random((2, 8, 8, 3)).astype("float32")
+    >>> area = keras.ops.image.resize(frames, (4, 4), interpolation="area")
+    >>> bool(np.allclose(ContextResize((4, 4))(frames), area, atol=1e-6))  # a 2x2 block mean, as pooling
+    True
     """
 
     def __init__(self, size: tuple[int, int], interpolation: str = "area", **kwargs):
@@ -74,15 +78,24 @@ class ContextResize(keras.layers.Layer):
         self.size = (int(size[0]), int(size[1]))
         self.interpolation = interpolation
 
+    def _resize(self, frames):
+        """``(N, H, W, C)`` frames to ``size``."""
+        height, width = frames.shape[1], frames.shape[2]
+        if self.interpolation == "area" and height % self.size[0] == 0 and width % self.size[1] == 0:
+            # Area resizing by a whole factor is the mean of each block: an average pooling, which every
+            # runtime has (LiteRT has no area resize, and ONNX exports of it differ from TensorFlow's).
+            pool = (height // self.size[0], width // self.size[1])
+            return ops.average_pool(frames, pool, pool, padding="valid")
+        return ops.image.resize(frames, self.size, interpolation=self.interpolation)
+
     def call(self, inputs):
         rank = len(inputs.shape)
         _spatial_axes(rank)
         if rank == 4:
-            return ops.image.resize(inputs, self.size, interpolation=self.interpolation)
-        # ops.image.resize takes 4-D batches: fold time into the batch and back.
+            return self._resize(inputs)
+        # Resizing takes 4-D batches: fold time into the batch and back.
         frames, channels = inputs.shape[1], inputs.shape[-1]
-        folded = ops.reshape(inputs, (-1, *inputs.shape[2:]))
-        resized = ops.image.resize(folded, self.size, interpolation=self.interpolation)
+        resized = self._resize(ops.reshape(inputs, (-1, *inputs.shape[2:])))
         return ops.reshape(resized, (-1, frames, *self.size, channels))
 
     def compute_output_shape(self, input_shape):

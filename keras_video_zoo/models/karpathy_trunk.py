@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import keras
 
-from keras_video_zoo.layers import ContextResize, FoveaCrop, FrameWindowConv, LocalResponseNormalization
+from keras_video_zoo.layers import (
+    ContextResize,
+    FoveaCrop,
+    FrameMaxPooling,
+    FrameWindowConv,
+    LocalResponseNormalization,
+)
 from keras_video_zoo.models.common import ClipShape, Head, check_pixel_scale, classifier_head, scale_filters
 from keras_video_zoo.models.pretrained import load_weights
 
@@ -128,8 +134,8 @@ class KarpathyTower:
         if norm:
             lrn = LocalResponseNormalization
             x = self.layer(lrn, f"norm{index}", k=2.0, n=5, alpha=1e-4, beta=self.spec.lrn_beta)(x)
-        if len(x.shape) == 5:
-            return self.layer(keras.layers.MaxPooling3D, f"pool{index}", (1, 2, 2))(x)
+        if len(x.shape) == 5:  # each frame on its own: MaxPooling3D((1, 2, 2)), in ops every runtime has
+            return self.layer(FrameMaxPooling, f"pool{index}", 2)(x)
         return self.layer(keras.layers.MaxPooling2D, f"pool{index}", 2)(x)
 
     def __call__(self, x):
