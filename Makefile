@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test test-slow test-all bench clean
+.PHONY: demo test test-slow test-backends test-all bench clean
 
 $(INSTALLED): setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,16 @@ test: $(INSTALLED)
 test-slow: $(INSTALLED)
 	$(BIN)/python -m pytest -m slow -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-all: test test-slow
+# The layer, model, training-smoke, hub and CLI tests again on JAX and PyTorch (KERAS_BACKEND).
+BACKEND_TESTS ?= tests/layers tests/models/test_every_registered_model.py tests/models/test_karpathy_models.py \
+	tests/models/test_two_stream.py tests/training/test_fit.py tests/hub/test_end_to_end.py tests/test_cli.py \
+	tests/evaluation/test_video_evaluation.py
+test-backends: $(INSTALLED)
+	for backend in jax torch; do \
+		KERAS_BACKEND=$$backend $(BIN)/python -m pytest -n 2 --dist loadfile $(BACKEND_TESTS) $(PYTEST_ARGS) || exit 1; \
+	done
+
+test-all: test test-slow test-backends
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/models.py $(BENCH_ARGS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import keras
 import numpy as np
 
 from keras_video_zoo.data.geometry import FrameGeometry
@@ -69,7 +70,9 @@ def predict_clip_scores(model, batches, *, progress: bool = True, total: int | N
 
     scores, keys = [], []
     for inputs, batch_keys in tqdm(batches, desc="scoring", unit="batch", total=total, disable=not progress):
-        scores.append(np.asarray(model.predict_on_batch(inputs)))
+        # NumPy in: JAX and PyTorch models take no tf.data tensors (TensorFlow converts either way).
+        inputs = keras.tree.map_structure(np.asarray, inputs)
+        scores.append(keras.ops.convert_to_numpy(model.predict_on_batch(inputs)))
         for key in np.asarray(batch_keys).tolist():
             keys.append(key.decode() if isinstance(key, bytes) else key)
     if not scores:

@@ -1,6 +1,7 @@
 """Custom Keras layers of the zoo, all registered for ``safe_mode`` loading."""
 
 from keras_video_zoo.layers.clip_augmentation import AverageViews, ClipAugmentation, ClipViews
+from keras_video_zoo.layers.clip_shape_check import ClipShapeCheck
 from keras_video_zoo.layers.frame_pooling import FrameMaxPooling
 from keras_video_zoo.layers.frame_selection import SelectFrames
 from keras_video_zoo.layers.frame_window_convolution import FrameWindowConv
@@ -14,6 +15,7 @@ from keras_video_zoo.layers.time_folding import FoldTime, UnfoldTime
 __all__ = [
     "AverageViews",
     "ClipAugmentation",
+    "ClipShapeCheck",
     "ClipViews",
     "ContextResize",
     "FoldTime",

@@ -91,7 +91,10 @@ class _ClipGeometry(keras.layers.Layer):
             raise ValueError(f"flow={self.flow!r} expects 2 channels (x, y displacements); got {x.shape[-1]}.")
         if self.centre_square:
             height, width = ops.shape(x)[2], ops.shape(x)[3]
-            side = ops.minimum(height, width)
+            # Python ints where the sizes are known (JAX's jit needs static slices), a tensor otherwise.
+            side = (
+                min(height, width) if isinstance(height, int) and isinstance(width, int) else ops.minimum(height, width)
+            )
             top, left = (height - side) // 2, (width - side) // 2
             x = x[:, :, top : top + side, left : left + side, :]
         if self.resize is not None and tuple(x.shape[2:4]) != self.resize:  # at the size already: nothing to do
@@ -123,10 +126,14 @@ class _ClipGeometry(keras.layers.Layer):
 
     def _crop_at(self, x, y_fraction: float, x_fraction: float):
         height, width = x.shape[2], x.shape[3]
-        if height is None or width is None:
+        if height is not None and width is not None:
+            # Known sizes (always on JAX and PyTorch): integer offsets, as JAX's jit needs static slices.
+            top = round(y_fraction * (height - self.crop_size[0]))
+            left = round(x_fraction * (width - self.crop_size[1]))
+        else:  # a TensorFlow graph of clips of any size
             height, width = ops.shape(x)[2], ops.shape(x)[3]
-        top = ops.cast(ops.round(y_fraction * ops.cast(height - self.crop_size[0], "float32")), "int32")
-        left = ops.cast(ops.round(x_fraction * ops.cast(width - self.crop_size[1], "float32")), "int32")
+            top = ops.cast(ops.round(y_fraction * ops.cast(height - self.crop_size[0], "float32")), "int32")
+            left = ops.cast(ops.round(x_fraction * ops.cast(width - self.crop_size[1], "float32")), "int32")
         crop = x[:, :, top : top + self.crop_size[0], left : left + self.crop_size[1], :]
         return ops.reshape(crop, (-1, x.shape[1], *self.crop_size, x.shape[-1]))
 

@@ -96,9 +96,15 @@ class FrameWindowConv(keras.layers.Layer):
         kernel_t, kernel_h, kernel_w = self.kernel_size
         stride_t, stride_h, stride_w = self.strides
         steps = self._steps(frames)
-        pad_h, pad_w = same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
-        # Explicit zero padding, then a 'valid' convolution: every backend pads the same way.
-        x = ops.pad(inputs, ((0, 0), (0, 0), pad_h, pad_w, (0, 0)))
+        if keras.backend.backend() == "jax":
+            # XLA's own SAME padding is TensorFlow's. On XLA:CPU the kernel gradient of a 'valid' convolution
+            # that fits its (explicitly padded) input exactly is several times slower: 114 ms against 45 ms
+            # for one training step of a 74x74 input, 11x11 kernel, stride 3 (benchmarks/backends.py, README).
+            x, padding = inputs, "same"
+        else:
+            # Explicit zero padding, then a 'valid' convolution: every other backend pads the same way.
+            pad_h, pad_w = same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
+            x, padding = ops.pad(inputs, ((0, 0), (0, 0), pad_h, pad_w, (0, 0))), "valid"
         # (batch, steps, H, W, kt * C): window s stacks frames s*st .. s*st + kt - 1 on channels, frame-major.
         windows = ops.stack(
             [ops.concatenate([x[:, step * stride_t + dt] for dt in range(kernel_t)], axis=-1) for step in range(steps)],
@@ -109,7 +115,7 @@ class FrameWindowConv(keras.layers.Layer):
         kernel = ops.reshape(
             ops.transpose(self.kernel, (1, 2, 0, 3, 4)), (kernel_h, kernel_w, kernel_t * channels, self.filters)
         )
-        y = ops.conv(folded, ops.cast(kernel, folded.dtype), strides=(stride_h, stride_w), padding="valid")
+        y = ops.conv(folded, ops.cast(kernel, folded.dtype), strides=(stride_h, stride_w), padding=padding)
         y = y + ops.cast(self.bias, y.dtype)
         y = ops.reshape(y, (-1, steps, *y.shape[1:]))
         return self.activation(y)

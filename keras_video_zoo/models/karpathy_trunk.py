@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import keras
 
 from keras_video_zoo.layers import (
+    ClipShapeCheck,
     ContextResize,
     FoveaCrop,
     FrameMaxPooling,
@@ -187,7 +188,8 @@ def build_karpathy_model(
     inputs = keras.Input(shape=clip_shape, name="clip")
     # Mean subtraction lives in the model so nobody can forget it: feed raw 0..255 pixels.
     check_pixel_scale(pixel_scale)
-    x = keras.layers.Rescaling(pixel_scale, offset=-mean * pixel_scale, name="preprocess")(inputs)
+    x = ClipShapeCheck(clip_shape, name="clip_shape_check")(inputs)
+    x = keras.layers.Rescaling(pixel_scale, offset=-mean * pixel_scale, name="preprocess")(x)
     if resolution == "full":
         check_trunk_input(height, width, pool5=True, what="Input frames")
         features = stream_forward(KarpathyTower(spec, "", pool5=True), x)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_video_zoo.layers import FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
+from keras_video_zoo.layers import ClipShapeCheck, FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
 from keras_video_zoo.models import cnn_m_trunk
 from keras_video_zoo.models.common import Head, NumClasses, check_input_shape, check_pixel_scale, classifier_head
 from keras_video_zoo.models.cross_modality import cross_modality_init
@@ -90,7 +90,8 @@ def spatial_stream(
     inputs = keras.Input(clip_shape, name="clip")
     check_pixel_scale(pixel_scale)
     offset = -mean * pixel_scale if isinstance(mean, (int, float)) else [-m * pixel_scale for m in mean]
-    x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(inputs)
+    x = ClipShapeCheck(clip_shape, name="clip_shape_check")(inputs)
+    x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(x)
     x = keras.layers.Reshape(clip_shape[1:], name="squeeze_time")(x)
     head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
     model = _stream_model(inputs, x, head, width=width, lrn_beta=lrn_beta, norm2=True, name=name or "spatial_stream")
@@ -165,7 +166,7 @@ def temporal_stream(
         raise ValueError("Give weights or cross_modality_from, not both.")
 
     inputs = keras.Input(clip_shape, name="flow")
-    x = inputs
+    x = ClipShapeCheck(clip_shape, name="flow_shape_check")(inputs)
     if flow_bound is not None:
         x = keras.layers.Rescaling(2.0 * flow_bound / 255.0, offset=-flow_bound, name="dequantize")(x)
     if mean_flow_subtraction:

@@ -14,6 +14,7 @@ import pytest
 
 from keras_video_zoo import create_model
 from keras_video_zoo.layers import FrameWindowConv
+from tests.helpers.test_case import tensorflow_only
 
 
 def _python(code: str, env: dict[str, str]) -> str:
@@ -44,6 +45,7 @@ def test_slow_fusion_builds_its_temporal_convs_from_2d_convolutions():
     assert not any(isinstance(layer, FrameWindowConv) for layer in create_model("early_fusion_tiny").layers)
 
 
+@tensorflow_only  # oneDNN is TensorFlow's
 def test_a_slow_fusion_training_step_costs_what_its_flops_say_even_without_onednn():
     ratio = float(
         _python(

@@ -4,6 +4,7 @@ from tensorflow.python.framework.convert_to_constants import convert_variables_t
 
 from keras_video_zoo import create_model
 from keras_video_zoo.models.flops import count_flops
+from tests.helpers.test_case import tensorflow_only
 
 
 def tensorflow_profiler_flops(model) -> int:
@@ -25,6 +26,7 @@ def tensorflow_profiler_flops(model) -> int:
 @pytest.mark.parametrize(
     "name", ["single_frame_tiny", "slow_fusion_tiny", "late_fusion_tiny", "single_frame_multires_tiny"]
 )
+@tensorflow_only  # the reference is TensorFlow's graph profiler
 def test_flops_match_tensorflow_profiler(name):
     model = create_model(name)
     assert count_flops(model) == tensorflow_profiler_flops(model)

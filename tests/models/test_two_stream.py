@@ -10,6 +10,7 @@ from keras_video_zoo.evaluation import fit_svm_fusion, stream_scores
 from keras_video_zoo.models.cross_modality import cross_modality_init
 from keras_video_zoo.training import IGNORE_LABEL, multitask_labels, multitask_losses
 from tests.helpers.models import random_clips
+from tests.helpers.test_case import as_numpy
 
 TINY = {"width": 0.125, "fc_units": (32, 16), "num_classes": 4}
 TINY_FLOW = (10, 64, 64, 2)
@@ -49,21 +50,21 @@ def _up_to(model, layer_name):
 def test_flow_is_dequantised_and_stacked_x1_y1_x2_y2(rng):
     model = temporal_stream(input_shape=(3, 64, 64, 2), mean_flow_subtraction=False, **TINY)
     flow = rng.integers(0, 256, (1, 3, 64, 64, 2), dtype=np.uint8)
-    stacked = _up_to(model, "stack_flow")(flow).numpy()
+    stacked = as_numpy(_up_to(model, "stack_flow")(flow))
     pixels = flow.astype("float32") * 40.0 / 255.0 - 20.0  # DATA.md: v = q * 2B / 255 - B, B = 20
     for t in range(3):
         np.testing.assert_allclose(stacked[..., 2 * t], pixels[:, t, ..., 0], atol=1e-5)  # x_t
         np.testing.assert_allclose(stacked[..., 2 * t + 1], pixels[:, t, ..., 1], atol=1e-5)  # y_t
     extremes = np.zeros((1, 3, 64, 64, 2), "uint8")
     extremes[:, :, :, 1] = 255
-    dequantised = _up_to(model, "dequantize")(extremes).numpy()
+    dequantised = as_numpy(_up_to(model, "dequantize")(extremes))
     np.testing.assert_allclose(dequantised[0, 0, 0, :2, 0], [-20.0, 20.0], atol=1e-5)
 
 
 def test_mean_flow_subtraction_removes_each_fields_mean(rng):
     model = temporal_stream(input_shape=(2, 64, 64, 2), flow_bound=None, **TINY)
     flow = rng.normal(size=(1, 2, 64, 64, 2)).astype("float32") + np.array([5.0, -3.0], "float32")  # camera pan
-    out = _up_to(model, "mean_flow_subtraction")(flow).numpy()
+    out = as_numpy(_up_to(model, "mean_flow_subtraction")(flow))
     np.testing.assert_allclose(out, flow - flow.mean(axis=(2, 3), keepdims=True), atol=1e-5)
     np.testing.assert_allclose(out.mean(axis=(2, 3)), 0.0, atol=1e-5)
 
@@ -151,7 +152,7 @@ def test_svm_fusion_learns_which_stream_to_trust(tmp_path):
     )
     svm = fit_svm_fusion(model, [spatial, temporal], labels)
     layer = model.get_layer("svm_fusion")
-    decision = layer([spatial.astype("float32"), temporal.astype("float32")]).numpy()
+    decision = as_numpy(layer([spatial.astype("float32"), temporal.astype("float32")]))
     features = np.hstack([normalize(spatial), normalize(temporal)])
     np.testing.assert_allclose(decision, svm.decision_function(features), rtol=1e-4, atol=1e-5)
     assert (decision.argmax(1) == labels).mean() == 1.0
@@ -179,7 +180,7 @@ def test_svm_fusion_of_two_classes_predicts_as_the_binary_svm():
         fusion="svm",
     )
     svm = fit_svm_fusion(model, [spatial, temporal], labels)  # scikit-learn keeps one row for two classes
-    decision = model.get_layer("svm_fusion")([spatial.astype("float32"), temporal.astype("float32")]).numpy()
+    decision = as_numpy(model.get_layer("svm_fusion")([spatial.astype("float32"), temporal.astype("float32")]))
     features = np.hstack([normalize(spatial), normalize(temporal)])
     np.testing.assert_array_equal(decision.argmax(1), svm.predict(features))
     np.testing.assert_allclose(decision[:, 1], svm.decision_function(features), rtol=1e-4, atol=1e-5)
@@ -247,7 +248,7 @@ def test_temporal_stream_rejects_bad_arguments(kwargs, message):
 
 def test_wrong_flow_stack_at_call_time_names_the_expected_shape():
     model = temporal_stream(input_shape=TINY_FLOW, **TINY)
-    with pytest.raises(ValueError, match=r"expected shape=\(None, 10, 64, 64, 2\)"):
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 10, 64, 64, 2\), found shape=\(1, 10, 64, 64, 3\)"):
         model.predict(np.zeros((1, 10, 64, 64, 3), "uint8"), verbose=0)
 
 

@@ -1,4 +1,7 @@
-"""Distribution: two MultiWorkerMirroredStrategy processes on loopback, the tf.data service, strategies."""
+"""Distribution on TensorFlow: two MultiWorkerMirroredStrategy processes on loopback, the tf.data service, strategies.
+
+JAX's data parallelism: test_data_parallel.py.
+"""
 
 import json
 import os
@@ -13,6 +16,9 @@ import tensorflow as tf
 
 from keras_video_zoo import create_model
 from keras_video_zoo.training import distribute_dataset, fit, get_strategy, start_data_service, tf_config
+from tests.helpers.test_case import tensorflow_only
+
+pytestmark = tensorflow_only  # tf.distribute
 
 ROOT = Path(__file__).resolve().parents[2]
 

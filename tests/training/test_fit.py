@@ -14,6 +14,7 @@ from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.training import fit, multitask_labels, plan_steps
 from keras_video_zoo.training.fit import _classes_for_log
 from keras_video_zoo.training.recipes import get_recipe
+from tests.helpers.test_case import as_numpy
 
 STEPS = 3  # batches per epoch
 
@@ -51,19 +52,19 @@ def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
     epochs = 3
     whole = tiny_model()
     fit(whole, dataset(), run_dir=tmp_path / "whole", epochs=epochs, classes=3, tensorboard=False, verbose=0)
-    assert int(whole.optimizer.iterations.numpy()) == epochs * STEPS
+    assert int(as_numpy(whole.optimizer.iterations)) == epochs * STEPS
 
     run_dir = tmp_path / "interrupted"
     first = tiny_model()
     with pytest.raises(RuntimeError, match="interrupted"):
         fit(first, dataset(), run_dir=run_dir, epochs=epochs, classes=3, callbacks=[Interrupt(1)], verbose=0)
-    assert int(first.optimizer.iterations.numpy()) == STEPS + 2  # died two batches into epoch 2
+    assert int(as_numpy(first.optimizer.iterations)) == STEPS + 2  # died two batches into epoch 2
     assert (run_dir / "backup").is_dir()
 
     resumed = tiny_model()  # a fresh process would build a fresh model
     history = fit(resumed, dataset(), run_dir=run_dir, epochs=epochs, classes=3, verbose=0)
     assert len(history.history["loss"]) == 2  # epochs 2 and 3 only
-    assert int(resumed.optimizer.iterations.numpy()) == int(whole.optimizer.iterations.numpy())
+    assert int(as_numpy(resumed.optimizer.iterations)) == int(as_numpy(whole.optimizer.iterations))
     with open(run_dir / "log.csv") as file:
         assert [int(row["epoch"]) for row in csv.DictReader(file)] == [0, 1, 2]
     assert json.loads((run_dir / "run.json").read_text())["classes"] == 3
@@ -104,7 +105,7 @@ def test_step_recipe_stops_at_the_scaled_step(tmp_path):
         tensorboard=False,
         verbose=0,
     )
-    assert int(model.optimizer.iterations.numpy()) == 5  # stopped in the middle of epoch 2
+    assert int(as_numpy(model.optimizer.iterations)) == 5  # stopped in the middle of epoch 2
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
     assert (tmp_path / "checkpoints" / "best.keras").is_file()
 

@@ -9,6 +9,7 @@ from keras_video_zoo import create_model
 from keras_video_zoo.models.heads import head_classes
 from keras_video_zoo.training import fit, prepare_transfer, trainable_report
 from tests.helpers.models import random_clips
+from tests.helpers.test_case import as_numpy
 
 FAMILIES = [
     "single_frame_tiny",
@@ -99,9 +100,9 @@ def test_scratch_reinitialises_every_weight_reproducibly(models):
     first = prepare_transfer(model, "scratch", seed=7)
     second = prepare_transfer(model, "scratch", seed=7)
     for old, new, again in zip(model.weights, first.weights, second.weights, strict=True):
-        np.testing.assert_array_equal(new.numpy(), again.numpy())
-        if np.any(old.numpy()):  # biases start at zero in both
-            assert not np.allclose(old.numpy(), new.numpy()), old.path
+        np.testing.assert_array_equal(as_numpy(new), as_numpy(again))
+        if np.any(as_numpy(old)):  # biases start at zero in both
+            assert not np.allclose(as_numpy(old), as_numpy(new)), old.path
 
 
 def test_multitask_heads():
@@ -144,15 +145,15 @@ def test_trainable_report_totals(models):
 )
 def test_short_training_changes_exactly_the_trainable_weights(models, tmp_path, name, mode):
     model = prepare_transfer(models[name], mode, num_classes=3, seed=0)
-    before = {w.path: w.numpy().copy() for w in model.weights}
+    before = {w.path: as_numpy(w).copy() for w in model.weights}
     trainable = {w.path for w in model.trainable_weights}
     clips = random_clips(model, batch=8)
     data = tf.data.Dataset.from_tensor_slices((clips, np.arange(8) % 3)).batch(4)
     recipe = "karpathy"
     fit(model, data, run_dir=tmp_path, recipe=recipe, epochs=1, classes=3, tensorboard=False, verbose=0)
-    assert int(model.optimizer.iterations.numpy()) == 2
+    assert int(as_numpy(model.optimizer.iterations)) == 2
     for weight in model.weights:
-        changed = not np.array_equal(before[weight.path], weight.numpy())
+        changed = not np.array_equal(before[weight.path], as_numpy(weight))
         assert changed == (weight.path in trainable), weight.path
 
 
