@@ -42,11 +42,7 @@ def load_model(source: str, **overrides):
 
 def class_names(model) -> tuple[list[str], bool]:
     """The model's class names from its record, or ``class_0 ...``; and whether they are real names."""
-    from keras_video_zoo.models.heads import head_classes
+    from keras_video_zoo.models.pretrained import checkpoint_labels
+    from keras_video_zoo.models.pretrained import class_names as model_class_names
 
-    record = getattr(model, "record", None)
-    if record is not None and record.labels:
-        return list(record.labels), True
-    classes = head_classes(model)
-    count = classes if isinstance(classes, int) else next(iter(classes.values()))
-    return [f"class_{index}" for index in range(count)], False
+    return model_class_names(model), bool(checkpoint_labels(model))

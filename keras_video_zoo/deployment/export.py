@@ -32,6 +32,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_video_zoo.models.pretrained import class_names
 from keras_video_zoo.runtime import captured_stderr_fd
 
 FORMATS = ("saved_model", "onnx", "litert")
@@ -127,8 +128,7 @@ def export_model(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / ARTEFACTS[format]
-    record = getattr(model, "record", None)
-    labels = list(labels or getattr(record, "labels", None) or [f"class_{i}" for i in range(model.output_shape[-1])])
+    labels = list(labels or class_names(model))
     specs = [tf.TensorSpec((None, *t.shape[1:]), tf.uint8, name=t.name) for t in model.inputs]
     named = isinstance(model.input, dict)  # a two-stream model takes {"clip": ..., "flow": ...}
     signature = [{spec.name: spec for spec in specs}] if named else specs

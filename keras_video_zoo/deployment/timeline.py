@@ -36,10 +36,12 @@ from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_io import VideoReadError, describe_damage, iter_frames, probe_video, stored_frame_count
 from keras_video_zoo.evaluation.video_evaluation import fuse_scores
 from keras_video_zoo.flow.extraction import DEFAULT_ALGORITHM, FlowExtractor, to_gray
-from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, quantize_flow
-from keras_video_zoo.flow.stacking import stack_indices, tau_range, trajectory_stack
+from keras_video_zoo.flow.live import quantized_stack
+from keras_video_zoo.flow.quantisation import DEFAULT_BOUND
+from keras_video_zoo.flow.stacking import stack_indices, tau_range
 from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
 from keras_video_zoo.models.heads import nested_models
+from keras_video_zoo.models.pretrained import class_names as model_class_names
 from keras_video_zoo.views import CENTRE
 
 DEFAULT_FPS = 25.0  # for a container that reports no frame rate (a frame folder)
@@ -213,19 +215,8 @@ class _FlowStream:
         self.previous = gray
 
     def stack(self) -> np.ndarray:
-        fields = [self.forward[k] for k in self.numbers["forward"]] + [
-            self.backward[k] for k in self.numbers["backward"]
-        ]
-        stack = np.stack(fields)
-        if self.mode == "trajectory":
-            stack = np.asarray(trajectory_stack(stack))
-        return quantize_flow(stack, self.bound)
-
-
-def _class_names(model) -> list[str]:
-    record = getattr(model, "record", None)
-    labels = list(getattr(record, "labels", None) or [])
-    return labels or [f"class_{i}" for i in range(model.output_shape[-1])]
+        fields = {"forward": self.forward, "backward": self.backward}
+        return quantized_stack(lambda direction, k: fields[direction][k], self.numbers, self.mode, self.bound)
 
 
 def _streams(model):
@@ -304,7 +295,7 @@ def predict_video(
     window, stride = check_window(model, window, stride)
     if batch_size < 1 or smooth < 1:
         raise ValueError(f"batch_size and smooth must be at least 1; got {batch_size}, {smooth}.")
-    names = list(class_names) if class_names is not None else _class_names(model)
+    names = list(class_names) if class_names is not None else model_class_names(model)
     side = short_side or max(pipeline_size(s) for s in streams)
     geometry = FrameGeometry.square_of(side)
     scorers = {}

@@ -7,6 +7,7 @@ and the stacks come out as the temporal stream's uint8 input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +64,22 @@ def video_flow_stacks(
             cache[direction, k] = extractor(first, second)
         return cache[direction, k]
 
-    result = []
-    for n in numbers:
-        stack = np.stack([field("forward", k) for k in n["forward"]] + [field("backward", k) for k in n["backward"]])
-        if mode == "trajectory":
-            stack = np.asarray(trajectory_stack(stack))
-        result.append(quantize_flow(stack, bound))
-    return np.stack(result), np.stack([frames[tau] for tau in taus]), video
+    stacks = [quantized_stack(field, n, mode, bound) for n in numbers]
+    return np.stack(stacks), np.stack([frames[tau] for tau in taus]), video
+
+
+def quantized_stack(field: Callable[[str, int], np.ndarray], numbers: dict, mode: str, bound: float) -> np.ndarray:
+    """One stack as the temporal stream takes it: the fields ``numbers`` names, trajectory-sampled if asked, uint8.
+
+    Args:
+        field: ``field(direction, k)``, the flow field from frame ``k`` (``"forward"``) or to it (``"backward"``).
+        numbers: ``stack_indices(...)`` of the stack.
+        mode: the stacking mode.
+        bound: the quantisation bound in pixels.
+    """
+    stack = np.stack(
+        [field("forward", k) for k in numbers["forward"]] + [field("backward", k) for k in numbers["backward"]]
+    )
+    if mode == "trajectory":
+        stack = np.asarray(trajectory_stack(stack))
+    return quantize_flow(stack, bound)

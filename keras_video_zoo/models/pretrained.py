@@ -303,3 +303,18 @@ def checkpoint_labels(model: keras.Model) -> tuple[str, ...]:
     """
     record = getattr(model, "record", None)
     return tuple(record.labels) if record is not None else ()
+
+
+def class_names(model: keras.Model) -> list[str]:
+    """The model's class names: its checkpoint's labels, else ``class_0 ...`` for its (first) output.
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> class_names(create_model("single_frame_tiny", num_classes=3))
+    ['class_0', 'class_1', 'class_2']
+    """
+    labels = checkpoint_labels(model)
+    if labels:
+        return list(labels)
+    output = next(iter(model.output.values())) if isinstance(model.output, dict) else model.output
+    return [f"class_{index}" for index in range(output.shape[-1])]
