@@ -339,7 +339,8 @@ def predict_video(
     if count < window:
         raise VideoReadError(
             path,
-            f"{count} frame(s): shorter than one window of {window} frames; pass a smaller window (at least {needed}).",
+            f"{count} frame(s): shorter than one window of {window} frames"
+            + (f"; pass a smaller window (at least {needed})." if count >= needed else f" (the model needs {needed})."),
         )
     score_pending()
     per_stream = {kind: np.concatenate(parts) for kind, parts in scores.items()}
