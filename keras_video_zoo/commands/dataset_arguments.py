@@ -76,6 +76,33 @@ def load_dataset(
     return VideoDataset([*train, *test], train.class_names, name=f"{layout}/split{split}/all")
 
 
+RUNNERS = ("local", "beam")  # keras_video_zoo.data.shards.RUNNERS, spelled here so the parser imports neither
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser, *, workers: str) -> None:
+    """``--runner local|beam`` and ``--beam-options`` (the commands that prepare a dataset)."""
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default="local",
+        help=f"local: {workers} on this machine (default); beam: an Apache Beam pipeline (pip install "
+        "'keras_video_zoo[beam]'), on Beam's local FnApiRunner with --workers processes unless --beam-options "
+        "names a runner",
+    )
+    parser.add_argument(
+        "--beam-options",
+        metavar="FLAGS",
+        help='Beam pipeline options as one string, e.g. "--runner=DataflowRunner --project=P --region=R '
+        '--temp_location=gs://B/tmp --requirements_file=req.txt" (with --runner beam)',
+    )
+
+
+def check_runner_arguments(args: argparse.Namespace) -> None:
+    """Refuses ``--beam-options`` without ``--runner beam`` (it would do nothing)."""
+    if args.beam_options and args.runner != "beam":
+        raise CommandError("--beam-options needs --runner beam.", exit_code=2)
+
+
 SPLIT_LAYOUTS = ("ucf101", "hmdb51")  # layouts that always come with train/test splits
 
 

@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+from keras_video_zoo.commands.dataset_arguments import (
+    add_dataset_arguments,
+    add_runner_arguments,
+    check_runner_arguments,
+    dataset_from_arguments,
+)
 from keras_video_zoo.commands.model_source import CommandError
 from keras_video_zoo.commands.reading import add_reading_arguments, finish
 
@@ -61,6 +66,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="then pack the flow beside the RGB TFRecord shards in DIR (made by write_shards)",
     )
     parser.add_argument("--workers", type=int, default=1, help="videos processed at once (processes)")
+    add_runner_arguments(parser, workers="a pool of --workers processes")
     add_reading_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
@@ -71,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.flow.shards import write_flow_shards
 
     try:
+        check_runner_arguments(args)
         settings = FlowSettings(
             algorithm=args.algorithm,
             bound=args.bound,
@@ -83,12 +90,18 @@ def run(args: argparse.Namespace) -> int:
         )
         dataset = dataset_from_arguments(args)
         report = extract_dataset_flow(
-            dataset, args.out, settings, workers=max(1, args.workers), progress=not args.no_progress
+            dataset,
+            args.out,
+            settings,
+            workers=max(1, args.workers),
+            progress=not args.no_progress,
+            runner=args.runner,
+            beam_options=args.beam_options,
         )
     except CommandError as error:
         print(f"kvz flow: {error}", file=sys.stderr)
         return error.exit_code
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, ModuleNotFoundError) as error:
         print(f"kvz flow: {error}", file=sys.stderr)
         return 2
     print(

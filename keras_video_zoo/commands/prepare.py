@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
+from keras_video_zoo.commands.dataset_arguments import (
+    add_dataset_arguments,
+    add_runner_arguments,
+    check_runner_arguments,
+    dataset_from_arguments,
+)
 from keras_video_zoo.commands.model_source import CommandError
 from keras_video_zoo.commands.reading import add_reading_arguments, finish
 
@@ -29,6 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--videos-per-shard", type=int, default=64, help="videos per shard (default 64)")
     parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
     parser.add_argument("--workers", type=int, default=2, help="shards written at once (default 2)")
+    add_runner_arguments(parser, workers="--workers shards written at once by threads")
     parser.add_argument("--verify", action="store_true", help="read every record back afterwards (CRC check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
@@ -38,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.shards import REPORT_FILE, verify_shards, write_shards
 
     try:
+        check_runner_arguments(args)
         dataset = dataset_from_arguments(args)
         report = write_shards(
             dataset,
@@ -48,13 +55,15 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             damaged=args.damaged,
             progress=not args.no_progress,
+            runner=args.runner,
+            beam_options=args.beam_options,
         )
         if args.verify:
             verify_shards(args.out)
     except CommandError as error:
         print(f"kvz prepare: {error}", file=sys.stderr)
         return error.exit_code
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, ModuleNotFoundError) as error:
         print(f"kvz prepare: {error}", file=sys.stderr)
         return 2
     print(

@@ -32,7 +32,8 @@ from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import ClipProtocol, TrainingClips, clip_span
-from keras_video_zoo.data.shards import parse_video_example, read_shard_plan
+from keras_video_zoo.data.shard_records import parse_video_example
+from keras_video_zoo.data.shards import read_shard_plan
 from keras_video_zoo.data.video_io import VideoReadError, read_clips
 
 
@@ -176,6 +177,7 @@ class RGBShards(ClipSource):
             raise ValueError(f"shards are fitted to a centred square: give FrameGeometry.square_of(S), not {geometry}.")
         self.directory, self.geometry = Path(directory), geometry
         plan = read_shard_plan(directory)
+        self.schema = plan["format"]  # format 1 shards (kvz's first keys) still read
         self.files = [str(self.directory / f"{shard['name']}.tfrecord") for shard in plan["shards"]]
         records = [
             VideoRecord(f"{directory}#{video_id}", tuple(shard["meta"]["labels"][video_id]), video_id)
@@ -203,7 +205,7 @@ class RGBShards(ClipSource):
 
     def video_elements(self) -> tf.data.Dataset:
         def with_index(serialized):
-            video = parse_video_example(serialized)
+            video = parse_video_example(serialized, self.schema)
             return video["frames"], self._index.lookup(video["video_id"])
 
         return tf.data.TFRecordDataset(self.files).map(with_index, num_parallel_calls=tf.data.AUTOTUNE)

@@ -2,12 +2,16 @@
 
 For each RGB shard ``shard-NNNNN-of-MMMMM.tfrecord`` of a shard folder, the flow of the
 same videos, in the same order, goes to ``shard-NNNNN-of-MMMMM.flow.tfrecord``: one
-``tf.train.SequenceExample`` per video with context ``video_id``, ``frame_count``,
-``height``, ``width``, ``quantisation``, ``bound`` and per-field ``ranges`` (decode as
-``low + q (high - low) / 255``; ``[-B, B]`` in bound mode), and feature lists
-``flow_x``/``flow_y`` (and ``backward_flow_x``/``backward_flow_y``) holding the flow
-folder's JPEG bytes unchanged (no second compression). ``<name>.flow.json``, written
-last, marks a flow shard complete, so writing resumes like the RGB shards do.
+``tf.train.SequenceExample`` per video, keyed like the RGB records (TF Model Garden's video
+convention, :mod:`keras_video_zoo.data.shard_records`): context ``clip/media_id``,
+``clip/label/index``, ``image/height``/``image/width`` of the fields, and the flow's own
+``flow/frame_count``, ``flow/quantisation``, ``flow/bound`` and per-field ``flow/ranges`` (decode
+as ``low + q (high - low) / 255``; ``[-B, B]`` in bound mode; ``backward_flow/ranges`` too);
+feature lists ``flow/x/encoded``/``flow/y/encoded`` (and ``backward_flow/x/encoded``/
+``backward_flow/y/encoded``) hold the flow folder's JPEG bytes unchanged (no second
+compression). ``<name>.flow.json``, written last, marks a flow shard complete (and records its
+format), so writing resumes like the RGB shards do. Flow shards of format 1 (``video_id``,
+``flow_x``, ...) still read.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from keras_video_zoo.data.shards import read_shard_plan, shard_marker, write_shard_file
+from keras_video_zoo.data.shard_records import FORMAT_VERSION, LABEL_KEY, MEDIA_ID_KEY, shard_marker, write_shard_file
+from keras_video_zoo.data.shards import read_shard_plan
 from keras_video_zoo.flow.graph_decoding import decode_component_jpegs, dequantise_fields
 from keras_video_zoo.flow.storage import DIRECTIONS, FlowFolder, field_file_name
 
@@ -29,7 +34,15 @@ def _bytes_list(values) -> tf.train.Feature:
     return tf.train.Feature(bytes_list=tf.train.BytesList(value=list(values)))
 
 
-def flow_example(video_id: str, folder: FlowFolder) -> tf.train.SequenceExample:
+def _int64s(values) -> tf.train.Feature:
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+
+def _floats(values) -> tf.train.Feature:
+    return tf.train.Feature(float_list=tf.train.FloatList(value=list(values)))
+
+
+def flow_example(video_id: str, folder: FlowFolder, labels=()) -> tf.train.SequenceExample:
     """One video's stored flow as a SequenceExample (the JPEG bytes as they are on disk).
 
     Example:
@@ -38,30 +51,29 @@ def flow_example(video_id: str, folder: FlowFolder) -> tf.train.SequenceExample:
     >>> from keras_video_zoo.flow.storage import write_flow_folder
     >>> path = Path(tempfile.mkdtemp()) / "v"
     >>> _ = write_flow_folder(path, np.ones((3, 8, 8, 2), np.float32), algorithm="dis")
-    >>> parsed = parse_flow_example(flow_example("v", FlowFolder(path)).SerializeToString())
-    >>> parsed["video_id"].numpy(), parsed["flow_x"].shape, float(parsed["ranges"][0, 1])
-    (b'v', TensorShape([3]), 20.0)
+    >>> parsed = parse_flow_example(flow_example("v", FlowFolder(path), (2,)).SerializeToString())
+    >>> parsed["video_id"].numpy(), parsed["flow_x"].shape, float(parsed["ranges"][0, 1]), parsed["labels"].numpy()
+    (b'v', TensorShape([3]), 20.0, array([2]))
     """
     manifest = folder.manifest
     directions = ["forward", "backward"] if manifest.backward else ["forward"]
     context = {
-        "video_id": _bytes_list([video_id.encode()]),
-        "quantisation": _bytes_list([manifest.quantisation.encode()]),
-        "frame_count": tf.train.Feature(int64_list=tf.train.Int64List(value=[manifest.frame_count])),
-        "height": tf.train.Feature(int64_list=tf.train.Int64List(value=[manifest.height])),
-        "width": tf.train.Feature(int64_list=tf.train.Int64List(value=[manifest.width])),
-        "bound": tf.train.Feature(float_list=tf.train.FloatList(value=[manifest.bound or 0.0])),
-        "ranges": tf.train.Feature(float_list=tf.train.FloatList(value=folder.ranges("forward").ravel())),
+        MEDIA_ID_KEY: _bytes_list([video_id.encode()]),
+        LABEL_KEY: _int64s(labels),
+        "image/height": _int64s([manifest.height]),
+        "image/width": _int64s([manifest.width]),
+        "image/format": _bytes_list([b"jpeg"]),
+        "flow/frame_count": _int64s([manifest.frame_count]),
+        "flow/quantisation": _bytes_list([manifest.quantisation.encode()]),
+        "flow/bound": _floats([manifest.bound or 0.0]),
     }
-    if manifest.backward:
-        context["backward_ranges"] = tf.train.Feature(
-            float_list=tf.train.FloatList(value=folder.ranges("backward").ravel())
-        )
     lists = {}
     for direction in directions:
+        prefix = DIRECTIONS[direction]
+        context[f"{prefix}/ranges"] = _floats(folder.ranges(direction).ravel())
         for component in "xy":
             files = [folder.path / field_file_name(direction, component, k) for k in range(folder.field_count)]
-            lists[f"{DIRECTIONS[direction]}_{component}"] = tf.train.FeatureList(
+            lists[f"{prefix}/{component}/encoded"] = tf.train.FeatureList(
                 feature=[_bytes_list([file.read_bytes()]) for file in files]
             )
     return tf.train.SequenceExample(
@@ -69,29 +81,51 @@ def flow_example(video_id: str, folder: FlowFolder) -> tf.train.SequenceExample:
     )
 
 
-_CONTEXT = {
-    "video_id": tf.io.FixedLenFeature([], tf.string),
-    "quantisation": tf.io.FixedLenFeature([], tf.string),
-    "frame_count": tf.io.FixedLenFeature([], tf.int64),
-    "height": tf.io.FixedLenFeature([], tf.int64),
-    "width": tf.io.FixedLenFeature([], tf.int64),
-    "bound": tf.io.FixedLenFeature([], tf.float32),
-    "ranges": tf.io.VarLenFeature(tf.float32),
-    "backward_ranges": tf.io.VarLenFeature(tf.float32),
-}
-_SEQUENCE = {
-    f"{prefix}_{component}": tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True)
-    for prefix in DIRECTIONS.values()
-    for component in "xy"
-}
+def _specs(schema: int) -> tuple[dict, dict, dict]:
+    """(context spec, sequence spec, {our name: the record's key}) of a flow shard format."""
+    names = {"video_id": "video_id", "quantisation": "quantisation", "frame_count": "frame_count"}
+    names |= {"height": "height", "width": "width", "bound": "bound"}
+    names |= {"ranges": "ranges", "backward_ranges": "backward_ranges"}
+    names |= {f"{p}_{c}": f"{p}_{c}" for p in DIRECTIONS.values() for c in "xy"}
+    if schema == 2:
+        names |= {"video_id": MEDIA_ID_KEY, "quantisation": "flow/quantisation", "frame_count": "flow/frame_count"}
+        names |= {"height": "image/height", "width": "image/width", "bound": "flow/bound", "labels": LABEL_KEY}
+        names |= {"ranges": "flow/ranges", "backward_ranges": "backward_flow/ranges"}
+        names |= {f"{p}_{c}": f"{p}/{c}/encoded" for p in DIRECTIONS.values() for c in "xy"}
+    elif schema != 1:
+        raise ValueError(f"flow shard format {schema!r}; this version reads formats 1 and 2.")
+    types = {"video_id": tf.string, "quantisation": tf.string, "frame_count": tf.int64, "height": tf.int64}
+    types |= {"width": tf.int64, "bound": tf.float32}
+    context = {names[name]: tf.io.FixedLenFeature([], dtype) for name, dtype in types.items()}
+    context |= {
+        names["ranges"]: tf.io.VarLenFeature(tf.float32),
+        names["backward_ranges"]: tf.io.VarLenFeature(tf.float32),
+    }
+    if "labels" in names:
+        context[names["labels"]] = tf.io.VarLenFeature(tf.int64)
+    sequence = {
+        names[f"{p}_{c}"]: tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True)
+        for p in DIRECTIONS.values()
+        for c in "xy"
+    }
+    return context, sequence, names
 
 
-def parse_flow_example(serialized) -> dict[str, tf.Tensor]:
-    """Context values, ``ranges``/``backward_ranges`` as ``(fields, 4)`` and the JPEG string lists."""
-    context, sequence = tf.io.parse_single_sequence_example(serialized, _CONTEXT, _SEQUENCE)
-    parsed = {**context, **sequence}
+def parse_flow_example(serialized, schema: int = FORMAT_VERSION) -> dict[str, tf.Tensor]:
+    """Context values, ``ranges``/``backward_ranges`` as ``(fields, 4)`` and the JPEG string lists.
+
+    Args:
+        serialized: one record.
+        schema: the flow shard's format (its marker's ``format``; 1 when it has none).
+    """
+    context_spec, sequence_spec, names = _specs(schema)
+    context, sequence = tf.io.parse_single_sequence_example(serialized, context_spec, sequence_spec)
+    values = {**context, **sequence}
+    parsed = {name: values[key] for name, key in names.items()}
     for key in ("ranges", "backward_ranges"):
-        parsed[key] = tf.reshape(tf.sparse.to_dense(context[key]), [-1, 4])
+        parsed[key] = tf.reshape(tf.sparse.to_dense(parsed[key]), [-1, 4])
+    if "labels" in parsed:
+        parsed["labels"] = tf.sparse.to_dense(parsed["labels"])
     return parsed
 
 
@@ -169,12 +203,13 @@ def write_flow_shards(
         path = directory / f"{shard['name']}{FLOW_SUFFIX}.tfrecord"
         if shard_marker(path) is not None:
             continue
-        meta: dict = {"videos": shard["meta"]["videos"], "frame_counts": {}, "backward": {}, "bounds": {}, "sizes": {}}
+        meta: dict = {"format": FORMAT_VERSION, "videos": shard["meta"]["videos"]}
+        meta |= {"frame_counts": {}, "backward": {}, "bounds": {}, "sizes": {}}
 
-        def serialized(video_ids=shard["meta"]["videos"], meta=meta):
+        def serialized(video_ids=shard["meta"]["videos"], labels=shard["meta"]["labels"], meta=meta):
             for video_id in video_ids:
                 folder = FlowFolder(Path(flow_root) / video_id, bound=bound)
-                yield flow_example(video_id, folder).SerializeToString()
+                yield flow_example(video_id, folder, labels[video_id]).SerializeToString(deterministic=True)
                 meta["frame_counts"][video_id] = folder.manifest.frame_count
                 meta["backward"][video_id] = folder.manifest.backward
                 meta["bounds"][video_id] = folder.manifest.bound
@@ -186,10 +221,11 @@ def write_flow_shards(
 
 
 def flow_shard_markers(directory: Path) -> tuple[dict, list[str]]:
-    """Each flow shard's marker (its videos, frame counts, backward flow, bounds, sizes) and the shard files.
+    """Each flow shard's marker (format, videos, frame counts, backward flow, bounds, sizes) and the shard files.
 
     Raises:
-        ValueError: a flow shard is missing or incomplete (run :func:`write_flow_shards`).
+        ValueError: a flow shard is missing or incomplete (run :func:`write_flow_shards`), or the
+            folder mixes flow shards of two formats.
     """
     plan = read_shard_plan(directory)
     markers, files = {}, []
@@ -198,8 +234,14 @@ def flow_shard_markers(directory: Path) -> tuple[dict, list[str]]:
         marker = shard_marker(path)
         if marker is None:
             raise ValueError(f"{path} is missing or incomplete; run write_flow_shards({str(directory)!r}, ...).")
-        markers[shard["name"]] = marker
+        markers[shard["name"]] = {**marker, "format": marker.get("format", 1)}  # format 1 markers had none
         files.append(str(path))
+    formats = sorted({marker["format"] for marker in markers.values()})
+    if len(formats) > 1:
+        raise ValueError(
+            f"{directory} mixes flow shards of formats {formats}; delete its *{FLOW_SUFFIX}.tfrecord and "
+            f"*{FLOW_SUFFIX}.json files and rerun `kvz flow ... --shards {directory}` to write them again."
+        )
     return markers, files
 
 

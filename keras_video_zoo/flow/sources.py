@@ -304,6 +304,7 @@ class FlowShards(_FlowSource):
         directory = Path(shard_directory)
         plan = read_shard_plan(directory)
         markers, self.files = flow_shard_markers(directory)
+        self.schema = next(iter(markers.values()))["format"]
         self.report = report or VideoReport()
         records, sizes = [], {}
         for shard in plan["shards"]:
@@ -335,7 +336,7 @@ class FlowShards(_FlowSource):
 
     def video_elements(self) -> tf.data.Dataset:
         def parsed_with_index(serialized):
-            parsed = parse_flow_example(serialized)
+            parsed = parse_flow_example(serialized, self.schema)
             return parsed, self._index.lookup(parsed["video_id"])
 
         records = tf.data.TFRecordDataset(self.files).map(parsed_with_index, num_parallel_calls=tf.data.AUTOTUNE)

@@ -70,12 +70,12 @@ def test_an_interrupted_prepare_resumes_without_losing_or_duplicating_videos(vid
     real_write = shards._write_one_shard
     calls = []
 
-    def interrupted_after_one_shard(directory, name, *args):
+    def interrupted_after_one_shard(directory, name, *args, **storing):
         calls.append(name)
         if len(calls) == 2:  # the run "dies" half-way through the second shard, leaving a partial file
             (directory / f"{name}.tfrecord.tmp").write_bytes(b"partial")
             raise KeyboardInterrupt
-        return real_write(directory, name, *args)
+        return real_write(directory, name, *args, **storing)
 
     monkeypatch.setattr(shards, "_write_one_shard", interrupted_after_one_shard)
     with pytest.raises(KeyboardInterrupt):
@@ -172,9 +172,9 @@ def test_parallel_workers_write_each_shard_once(videos, tmp_path, monkeypatch):
     threads = set()
     real_write = shards._write_one_shard
 
-    def recording(*args):
+    def recording(*args, **storing):
         threads.add(threading.get_ident())
-        return real_write(*args)
+        return real_write(*args, **storing)
 
     monkeypatch.setattr(shards, "_write_one_shard", recording)
     report = write_shards(videos, tmp_path / "shards", short_side=16, videos_per_shard=1, workers=2, progress=False)

@@ -91,7 +91,9 @@ def test_a_video_shorter_than_a_window_and_a_window_shorter_than_the_model_are_r
     path = tmp_path / "short.mp4"
     encode_video(path, moving_texture(72, 96, 5, "left"), "libx264")
     model = create_model("slow_fusion_tiny.synthetic")
-    with pytest.raises(VideoReadError, match=r"short.mp4: 5 frame.s.: shorter than one window of 10 frames \(the model needs 10\)"):
+    with pytest.raises(
+        VideoReadError, match=r"short.mp4: 5 frame.s.: shorter than one window of 10 frames \(the model needs 10\)"
+    ):
         predict_video(model, path)
     with pytest.raises(ValueError, match="a window of 4 frames is shorter than slow_fusion_tiny's input .10 frames."):
         predict_video(model, path, window=4)

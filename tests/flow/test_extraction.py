@@ -5,6 +5,8 @@ import pytest
 
 from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowExtractor, compute_flow, end_point_error
 from keras_video_zoo.flow.synthetic import smooth_warp_pair, translation_pair
+from keras_video_zoo.flow.video_extraction import FlowSettings, extract_video_flow
+from tests.helpers.frame_coded_videos import write_video
 
 SIZE = (96, 128)
 MARGIN = 12  # texture enters and leaves at the borders: no ground truth there
@@ -59,3 +61,17 @@ def test_bad_input_is_refused():
         compute_flow(np.zeros((2, 8, 8, 3), np.float32))
     with pytest.raises(ValueError, match="differ in size"):
         FlowExtractor()(np.zeros((8, 8), np.uint8), np.zeros((8, 9), np.uint8))
+
+
+def test_a_videos_flow_does_not_depend_on_what_its_worker_did_before(tmp_path):
+    """OpenCV's DIS solver keeps state: reused after frames of another size it gives other flow
+    (0.1-0.2 px measured), so extract_video_flow builds one per video; this pins that down."""
+    small, large = tmp_path / "small.avi", tmp_path / "large.avi"
+    write_video(small, frames=3, size=(32, 40), video=1, noise=True)
+    write_video(large, frames=3, size=(144, 176), video=2, noise=True)
+    settings = FlowSettings()
+    extract_video_flow(large, tmp_path / "alone", settings)
+    extract_video_flow(small, tmp_path / "small", settings)
+    extract_video_flow(large, tmp_path / "after", settings)
+    for name in ("flow_x_00001.jpg", "flow_y_00002.jpg"):
+        assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "after" / name).read_bytes()
