@@ -7,7 +7,10 @@ frames and one field whatever the video's length or resolution. Folders are writ
 temporary name and renamed when complete, so an interrupted run leaves no folder that looks
 finished; a rerun skips the finished videos and removes the leftovers. Videos that cannot be
 decoded (or have fewer than 2 frames) are skipped with their reason, damaged ones are flagged,
-in ``out/flow_report.json`` and the returned report, and do not stop the others.
+in ``out/flow_report.json`` and the returned report, and do not stop the others. The videos
+are shared among a local process pool (``runner="local"``) or an Apache Beam pipeline
+(``runner="beam"``, :mod:`keras_video_zoo.beam.flow`); both run
+:func:`~keras_video_zoo.flow.video_extraction.video_flow_outcome` per video and write the same bytes.
 """
 
 from __future__ import annotations
@@ -61,10 +64,6 @@ class FlowExtractionReport:
 
     def to_dict(self) -> dict:
         return {"extracted": self.extracted, "kept": self.kept, **self.videos.to_dict()}
-
-
-def _single_threaded_opencv() -> None:
-    cv2.setNumThreads(1)  # the workers are the parallelism; nested threads only contend
 
 
 def extract_dataset_flow(
