@@ -50,17 +50,31 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.beta = float(beta)
 
     def call(self, inputs):
-        # The windowed sum over channels is one matmul with a 0/1 band matrix: a single op with a single
-        # gradient, about 2.7x faster on a CPU than padding and adding n shifted slices, and as fast as TF's
-        # fused LRN kernel (benchmarks/alternatives.py), while staying backend-neutral keras.ops.
+        # The windowed sum over channels is one matmul with a band matrix (alpha folded in): a single op
+        # with a single gradient, about 2.7x faster on a CPU than padding and adding n shifted slices, while
+        # staying backend-neutral keras.ops. The papers' exponents get rsqrt instead of a general power
+        # (pow is exp(log): for beta=0.75 on a 32x55x55x96 batch, 87 against 31 ms forward, 185 against
+        # 79 ms with the gradient, measured with TensorFlow here), and a product replaces the division.
         channels = inputs.shape[-1]
         index = np.arange(channels)
-        band = (np.abs(index[:, None] - index[None, :]) <= self.n // 2).astype("float32")
-        window_sum = ops.matmul(ops.square(inputs), ops.cast(band, inputs.dtype))
-        return inputs / ops.power(self.k + self.alpha * window_sum, self.beta)
+        band = self.alpha * (np.abs(index[:, None] - index[None, :]) <= self.n // 2)
+        base = self.k + ops.matmul(ops.square(inputs), ops.cast(band.astype("float32"), inputs.dtype))
+        return inputs * _inverse_power(base, self.beta)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "k": self.k, "n": self.n, "alpha": self.alpha, "beta": self.beta}
+
+
+def _inverse_power(base, beta: float):
+    """``base ** -beta``, with rsqrt for the exponents the papers use (0.5, 0.75) and 1."""
+    if beta == 0.5:
+        return ops.rsqrt(base)
+    if beta == 0.75:
+        root = ops.rsqrt(base)
+        return root * ops.sqrt(root)
+    if beta == 1.0:
+        return ops.reciprocal(base)
+    return ops.power(base, -beta)
