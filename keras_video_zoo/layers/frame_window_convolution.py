@@ -96,13 +96,14 @@ class FrameWindowConv(keras.layers.Layer):
         kernel_t, kernel_h, kernel_w = self.kernel_size
         stride_t, stride_h, stride_w = self.strides
         steps = self._steps(frames)
-        if keras.backend.backend() == "jax":
-            # XLA's own SAME padding is TensorFlow's. On XLA:CPU the kernel gradient of a 'valid' convolution
-            # that fits its (explicitly padded) input exactly is several times slower: 114 ms against 45 ms
-            # for one training step of a 74x74 input, 11x11 kernel, stride 3 (benchmarks/backends.py, README).
+        if keras.backend.backend() in ("jax", "tensorflow"):
+            # Their own SAME padding is the padding below, in the convolution: no padded copy of the input.
+            # On XLA:CPU the kernel gradient of a 'valid' convolution that fits its (explicitly padded) input
+            # exactly is several times slower: 114 ms against 45 ms for one training step of a 74x74 input,
+            # 11x11 kernel, stride 3 (benchmarks/backends.py, README).
             x, padding = inputs, "same"
         else:
-            # Explicit zero padding, then a 'valid' convolution: every other backend pads the same way.
+            # Explicit zero padding, then a 'valid' convolution: PyTorch's padding='same' refuses strides.
             pad_h, pad_w = same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
             x, padding = ops.pad(inputs, ((0, 0), (0, 0), pad_h, pad_w, (0, 0))), "valid"
         # (batch, steps, H, W, kt * C): window s stacks frames s*st .. s*st + kt - 1 on channels, frame-major.
