@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from keras_video_zoo.commands import dataset_arguments, flow, reading, synthetic, train
-from keras_video_zoo.data import report, shards, synthetic_dataset
+from keras_video_zoo.commands import flow, reading, synthetic, train
+from keras_video_zoo.data import report, synthetic_dataset
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.flow import dataset_extraction, extraction, quantisation, storage, video_extraction
 from keras_video_zoo.training import recipes, transfer
@@ -73,7 +73,6 @@ def test_the_cli_spells_the_librarys_names_and_defaults():
     assert set(train.RECIPES) == set(recipes.RECIPES) and train.TRANSFER_MODES == transfer.TRANSFER_MODES
     assert synthetic.KINDS == (*synthetic_dataset.DATASET_KINDS, "real-world")
     assert reading.DAMAGED_POLICIES == report.DAMAGED_POLICIES
-    assert dataset_arguments.RUNNERS == shards.RUNNERS == dataset_extraction.RUNNERS
     assert flow.DEFAULT_SHORT_SIDE == video_extraction.DEFAULT_SHORT_SIDE
 
 

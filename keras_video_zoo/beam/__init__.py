@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 
+RUNNERS = ("local", "beam")  # what prepares a dataset: this machine's pool, or an Apache Beam pipeline
+
 
 def require_beam(what: str) -> None:
     """Raises a clear ``ModuleNotFoundError`` when Apache Beam is not installed.

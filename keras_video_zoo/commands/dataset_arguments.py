@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from keras_video_zoo.beam import RUNNERS  # light: Beam itself loads only when a pipeline runs
 from keras_video_zoo.commands.model_source import CommandError
 
 if TYPE_CHECKING:
@@ -74,9 +75,6 @@ def load_dataset(
 
     train, test = reader(source, split=split, subset="train"), reader(source, split=split, subset="test")
     return VideoDataset([*train, *test], train.class_names, name=f"{layout}/split{split}/all")
-
-
-RUNNERS = ("local", "beam")  # keras_video_zoo.data.shards.RUNNERS, spelled here so the parser imports neither
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser, *, workers: str) -> None:

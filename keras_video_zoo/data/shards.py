@@ -35,7 +35,7 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from keras_video_zoo.beam import require_beam
+from keras_video_zoo.beam import RUNNERS, require_beam
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import DAMAGED_POLICIES, VideoReport
@@ -53,7 +53,6 @@ from keras_video_zoo.data.shard_records import (
 
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.json"
-RUNNERS = ("local", "beam")
 
 __all__ = [
     "ShardReport",

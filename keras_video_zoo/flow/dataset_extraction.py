@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from keras_video_zoo.beam import require_beam
+from keras_video_zoo.beam import RUNNERS, require_beam
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.flow.storage import MANIFEST_NAME, FlowManifest, is_complete, remove_partial_folders
@@ -35,7 +35,6 @@ from keras_video_zoo.flow.video_extraction import FlowSettings, video_flow_outco
 from keras_video_zoo.opencv import cv2
 
 REPORT_NAME = "flow_report.json"
-RUNNERS = ("local", "beam")
 __all__ = ["FlowExtractionReport", "FlowSettings", "extract_dataset_flow"]
 
 
