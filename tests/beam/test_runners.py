@@ -79,7 +79,8 @@ def test_beam_writes_the_local_runners_shards_flow_and_report(videos, local, tmp
 def test_the_commands_take_runner_beam_and_refuse_options_that_would_do_nothing(videos, local, tmp_path, capsys):
     out = tmp_path / "shards"
     argv = ["prepare", str(videos), str(out), "--layout", "videos", "--short-side", "32", "--videos-per-shard", "3"]
-    assert main([*argv, "--runner", "beam", "--beam-options=--direct_num_workers=2", "--no-progress"]) == 0
+    in_process = "--beam-options=--direct_running_mode=in_memory --direct_num_workers=1"  # the flags reach Beam
+    assert main([*argv, "--runner", "beam", in_process, "--no-progress"]) == 0
     assert "stored 13 of 18 videos; 5 skipped" in capsys.readouterr().err
     assert_same_shards(out, local["shards"])
     assert main([*argv, "--beam-options=--direct_num_workers=2"]) == 2

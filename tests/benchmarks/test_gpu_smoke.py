@@ -1,4 +1,4 @@
-"""benchmarks/gpu.py's CPU smoke run: every model family, both precisions, XLA on and off, the input check."""
+"""benchmarks/gpu.py's CPU smoke run: the RGB and flow paths, both precisions, XLA on and off, the input check."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_the_gpu_benchmark_runs_on_tiny_models_on_the_cpu(tmp_path):
     output = tmp_path / "gpu"
-    command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--smoke", "--output", str(output)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # Slow fusion and the temporal stream: the RGB and the flow paths, 3-D windows and stacked fields (about 40 s;
+    # the other three families run the same code with other layers).
+    families = ("slow_fusion", "temporal_stream")
+    command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--smoke", "--models", *families, "--warmup", "1"]
+    result = subprocess.run([*command, "--output", str(output)], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     document = json.loads(output.with_suffix(".json").read_text())
     rows = document["models"]
-    families = ("slow_fusion", "single_frame", "single_frame_multires", "spatial_stream", "temporal_stream")
     assert {row["model"] for row in rows} == {f"{family}_tiny" for family in families}
     assert {(row["policy"], row["xla"]) for row in rows} == {
         ("float32", False),
