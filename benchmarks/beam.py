@@ -32,7 +32,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -41,17 +40,16 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import experiments as ex
 
 from keras_video_zoo.data.real_world_videos import encode_video, moving_texture
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.shards import write_shards
 from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
-from keras_video_zoo.markdown import markdown_table, replace_marked_section
+from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.opencv import cv2
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-README_MARKERS = ("<!-- benchmark:beam:start -->", "<!-- benchmark:beam:end -->")
+NAME = "beam"  # results/beam.json, .md and the README's benchmark:beam section
 # (name, videos, frames per video as prepared, where the figures come from)
 DATASETS = [
     ("UCF-101", 13_320, 186, "13,320 videos of 7.2 s at 25 fps"),
@@ -102,7 +100,7 @@ def main() -> int:
     parser.add_argument("--publish-only", action="store_true", help="rewrite beam.md (and README) from beam.json")
     args = parser.parse_args()
     if args.publish_only:
-        publish(json.loads((RESULTS / "beam.json").read_text()), args.update_readme)
+        publish(json.loads((ex.RESULTS_DIR / f"{NAME}.json").read_text()), args.update_readme)
         return 0
     cv2.setNumThreads(1)  # one worker, one core: the local runner's single worker runs in this process
     work = Path(tempfile.mkdtemp(prefix="kvz-beam-bench-"))
@@ -132,13 +130,9 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    today = datetime.date.today().isoformat()
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     settings = {"videos": args.videos, "prepare_frames": args.prepare_frames, "flow_frames": args.flow_frames}
-    run = {"date": today, "machine": machine, "settings": settings, "results": results}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "beam.json").write_text(json.dumps(run, indent=1))
-    publish(run, args.update_readme)
+    run = {"date": datetime.date.today().isoformat(), "machine": ex.machine_description(), "settings": settings}
+    publish(run | {"results": results}, args.update_readme)
     return 0
 
 
@@ -149,7 +143,7 @@ def duration(hours: float) -> str:
 
 
 def publish(run: dict, update_readme: bool) -> None:
-    """Writes beam.md (and the README's section) from a run's results."""
+    """Writes beam.json and beam.md (and the README's section) from a run's results."""
     results, settings = run["results"], run["settings"]
     rows = []
     for row in results:
@@ -202,10 +196,8 @@ def publish(run: dict, update_readme: bool) -> None:
         "decodes a video from its start, so whole 5.5-minute videos would cost about 40x more)."
     )
     section = f"{header}\n\n{table}\n\n{note}\n\n{projection}\n"
-    (RESULTS / "beam.md").write_text(section)
+    ex.write_results(NAME, run, section, ex.RESULTS_DIR, update_readme=update_readme)
     print(section)
-    if update_readme:
-        replace_marked_section(ROOT / "README.md", README_MARKERS, section)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ Run:
     python benchmarks/gpu.py --smoke            # tiny models on any machine: the CPU check the tests run
     python benchmarks/gpu.py --update-readme    # also refresh README.md
 
-Results go to benchmarks/results/gpu.json and gpu.md (``--output`` elsewhere).
+Results go to benchmarks/results/gpu.json and gpu.md (``--results-dir`` elsewhere).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -43,6 +42,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import experiments as ex
 import keras
 import numpy as np
 import tensorflow as tf
@@ -55,10 +55,8 @@ from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
-from keras_video_zoo.markdown import markdown_table, replace_marked_section
+from keras_video_zoo.markdown import markdown_table
 
-ROOT = Path(__file__).resolve().parents[1]
-README_MARKERS = ("<!-- benchmark:gpu:start -->", "<!-- benchmark:gpu:end -->")
 MODELS = ("slow_fusion", "single_frame", "single_frame_multires", "spatial_stream", "temporal_stream")
 CONFIGURATIONS = [("float32", False), ("float32", True), ("mixed_float16", False), ("mixed_float16", True)]
 
@@ -226,7 +224,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed first steps (compilation)")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--max-seconds", type=float, default=420, help="start no configuration after this")
-    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "gpu")
+    parser.add_argument("--results-dir", type=Path, default=ex.RESULTS_DIR, help="where gpu.json and gpu.md go")
     parser.add_argument("--update-readme", action="store_true", help="replace the README's GPU section")
     args = parser.parse_args()
     args.batch = args.batch or (4 if args.smoke else 32)
@@ -253,8 +251,7 @@ def main() -> int:
     meta = {
         "date": datetime.date.today().isoformat(),
         "device": device or "CPU (no GPU)",
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}, "
-        f"Keras {keras.__version__}",
+        "machine": ex.machine_description(),
         "batch": args.batch,
         "steps": args.steps,
         "warmup": args.warmup,
@@ -262,13 +259,9 @@ def main() -> int:
         "seconds": round(time.perf_counter() - started),
     }
     document = {"meta": meta, "models": rows, "input_pipeline": feed}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.with_suffix(".json").write_text(json.dumps(document, indent=1) + "\n")
     section = to_markdown(document)
-    args.output.with_suffix(".md").write_text(section)
+    ex.write_results("gpu", document, section, args.results_dir, update_readme=args.update_readme)
     print(section)
-    if args.update_readme:
-        replace_marked_section(ROOT / "README.md", README_MARKERS, section)
     return 0
 
 

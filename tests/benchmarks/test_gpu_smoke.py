@@ -14,14 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_the_gpu_benchmark_runs_on_tiny_models_on_the_cpu(tmp_path):
-    output = tmp_path / "gpu"
     # Slow fusion and the temporal stream: the RGB and the flow paths, 3-D windows and stacked fields (about 40 s;
     # the other three families run the same code with other layers).
     families = ("slow_fusion", "temporal_stream")
     command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--smoke", "--models", *families, "--warmup", "1"]
-    result = subprocess.run([*command, "--output", str(output)], capture_output=True, text=True, timeout=900)
+    result = subprocess.run([*command, "--results-dir", str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
-    document = json.loads(output.with_suffix(".json").read_text())
+    document = json.loads((tmp_path / "gpu.json").read_text())
     rows = document["models"]
     assert {row["model"] for row in rows} == {f"{family}_tiny" for family in families}
     assert {(row["policy"], row["xla"]) for row in rows} == {
@@ -35,7 +34,7 @@ def test_the_gpu_benchmark_runs_on_tiny_models_on_the_cpu(tmp_path):
     assert all(row["clips_per_s"] > 0 and row["step_ms"] > 0 for row in rows)
     feed = document["input_pipeline"]
     assert 0 <= feed["input_wait_share"] <= 1 and feed["clips_per_s"] > 0 and feed["videos"] > 0
-    table = output.with_suffix(".md").read_text()
+    table = (tmp_path / "gpu.md").read_text()
     assert "| slow_fusion_tiny | mixed_float16 | on |" in table and "input-wait share" in table
 
 
@@ -44,6 +43,6 @@ def test_without_a_gpu_the_full_run_says_to_use_the_smoke_run(tmp_path):
 
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("a GPU is visible: the full run would start")
-    command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--output", str(tmp_path / "gpu")]
+    command = [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--results-dir", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "no GPU is visible to TensorFlow; run with --smoke" in result.stderr
