@@ -16,6 +16,7 @@ looks finished and a rerun does only what is left.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -56,11 +57,15 @@ class ExtractFlow(beam.DoFn):
 def extract_flow_on_beam(
     jobs: Sequence[tuple[VideoRecord, str]],
     settings: FlowSettings,
+    out: str | os.PathLike,
     *,
     beam_options: str | None = None,
     workers: int = 2,
 ) -> dict[str, tuple[str, str | None, str | None]]:
     """Extracts the flow of each ``(record, folder)`` job with Beam; returns each video's outcome.
+
+    ``out`` is the flow root the folders are in; the workers' outcome files go there too (a folder
+    every worker can write), and are removed once read.
 
     Returns:
         video id -> (video id, why it was skipped or ``None``, damage or ``None``), as
@@ -68,7 +73,7 @@ def extract_flow_on_beam(
     """
     if not jobs:
         return {}
-    root = Path(jobs[0][1]).parent
+    root = Path(out)
     for stale in root.glob(f"{OUTCOMES_PREFIX}*"):  # left by a killed run; its videos are redone or kept
         shutil.rmtree(stale, ignore_errors=True)
     outcomes_dir = Path(tempfile.mkdtemp(prefix=OUTCOMES_PREFIX, dir=root))

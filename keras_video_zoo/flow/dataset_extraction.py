@@ -144,7 +144,7 @@ def extract_dataset_flow(
         require_beam("extract_dataset_flow(runner='beam')")
         from keras_video_zoo.beam.flow import extract_flow_on_beam  # Apache Beam: an optional dependency
 
-        outcomes = extract_flow_on_beam(jobs, settings, beam_options=beam_options, workers=workers)
+        outcomes = extract_flow_on_beam(jobs, settings, out, beam_options=beam_options, workers=workers)
     else:
         outcomes = _extract_locally(jobs, settings, workers, progress)
     for record in todo:  # counted in the dataset's order, whichever worker finished first
