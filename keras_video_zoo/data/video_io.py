@@ -137,6 +137,10 @@ def _import_av():
         # DecodedVideo.problems(); outside a capture they would reach Python logging and print,
         # so the "libav" loggers drop them (a user who wants them lowers this level).
         av.logging.set_level(av.logging.ERROR)
+        # PyAV folds a repeated message into a tally it emits with the next, different message,
+        # which may come in the next video's capture: a video's report would then depend on what
+        # the process decoded before it (and differ between runners). Every message is kept instead.
+        av.logging.set_skip_repeated(False)
         logging.getLogger("libav").setLevel(logging.CRITICAL + 1)
         _AV_LOGGING_READY = True
     return av
