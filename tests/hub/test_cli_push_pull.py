@@ -53,7 +53,8 @@ def test_push_pull_and_plain_keras_then_offline(hub, tiny_model, clips, tmp_path
     assert online.returncode == 0, online.stderr[-3000:]
     assert "Published slow_fusion_tiny.cli to hf://me/cli@main" in online.stdout
     assert "video_hit@1 0.5" in online.stdout and "3 files verified" in online.stdout
-    np.testing.assert_array_equal(np.load(tmp_path / "online.npy"), tiny_model.predict(clips, verbose=0))
+    # Another process may pick other oneDNN kernels: the same weights agree to float32 round-off, not bit for bit.
+    np.testing.assert_allclose(np.load(tmp_path / "online.npy"), tiny_model.predict(clips, verbose=0), atol=1e-6)
 
     served = len(hub.requests)
     offline = _run_python(
@@ -72,7 +73,7 @@ def test_push_pull_and_plain_keras_then_offline(hub, tiny_model, clips, tmp_path
     assert offline.returncode == 0, offline.stderr[-3000:]
     assert "hf://me/never is not in the Hub cache" in offline.stderr and "HF_HUB_OFFLINE" in offline.stderr
     assert "'not a source' is not a model SOURCE" in offline.stderr
-    np.testing.assert_array_equal(np.load(tmp_path / "offline.npy"), tiny_model.predict(clips, verbose=0))
+    np.testing.assert_allclose(np.load(tmp_path / "offline.npy"), tiny_model.predict(clips, verbose=0), atol=1e-6)
     assert len(hub.requests) == served  # offline: not one request reached the Hub
 
 
