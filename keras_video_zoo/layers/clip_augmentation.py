@@ -53,12 +53,11 @@ def _pair(size: int | Sequence[int] | None, name: str) -> tuple[int, int] | None
 
 
 def _as_clips(inputs):
-    """float32 ``(batch, T, H, W, C)``; frames ``(batch, H, W, C)`` get a time axis of 1."""
+    """``(batch, T, H, W, C)`` in the input's dtype; frames ``(batch, H, W, C)`` get a time axis of 1."""
     rank = len(inputs.shape)
     if rank not in (4, 5):
         raise ValueError(f"Expected clips (batch, T, H, W, C) or frames (batch, H, W, C); got rank {rank}.")
-    x = ops.cast(inputs, "float32")
-    return (x if rank == 5 else ops.expand_dims(x, 1)), rank
+    return (inputs if rank == 5 else ops.expand_dims(inputs, 1)), rank
 
 
 class _ClipGeometry(keras.layers.Layer):
@@ -85,10 +84,17 @@ class _ClipGeometry(keras.layers.Layer):
         self.interpolation = interpolation
 
     def _prepare(self, inputs):
-        """float32 clips after the centre square and the resize."""
+        """Clips after the centre square and the resize: float32, or the input's dtype where no resize ran.
+
+        Pixels stay uint8 until the crop (callers cast its output): cropping first moves a quarter of
+        the bytes of casting first, and the result is the same. Flow is float32 from the start, as its
+        flips and scalings compute on the values.
+        """
         x, rank = _as_clips(inputs)
         if self.flow is not None and x.shape[-1] != 2:
             raise ValueError(f"flow={self.flow!r} expects 2 channels (x, y displacements); got {x.shape[-1]}.")
+        if self.flow is not None:
+            x = ops.cast(x, "float32")
         if self.centre_square:
             height, width = ops.shape(x)[2], ops.shape(x)[3]
             # Python ints where the sizes are known (JAX's jit needs static slices), a tensor otherwise.
@@ -100,7 +106,7 @@ class _ClipGeometry(keras.layers.Layer):
         if self.resize is not None and tuple(x.shape[2:4]) != self.resize:  # at the size already: nothing to do
             before = ops.cast(ops.shape(x)[2:4], "float32")
             frames, channels = x.shape[1], x.shape[-1]
-            folded = ops.reshape(x, (-1, ops.shape(x)[2], ops.shape(x)[3], channels))
+            folded = ops.reshape(ops.cast(x, "float32"), (-1, ops.shape(x)[2], ops.shape(x)[3], channels))
             folded = ops.image.resize(folded, self.resize, interpolation=self.interpolation)
             x = ops.reshape(folded, (-1, frames, *self.resize, channels))
             if self.flow is not None:
@@ -190,6 +196,7 @@ class ClipAugmentation(_ClipGeometry):
     def call(self, inputs, training=None):
         x, rank = self._prepare(inputs)
         x = self._random_crop_and_flip(x) if training else self._crop_at(x, 0.5, 0.5)
+        x = ops.cast(x, "float32")
         return x if rank == 5 else x[:, 0]
 
     def _random_crop_and_flip(self, x):
@@ -275,7 +282,7 @@ class ClipViews(_ClipGeometry):
             if key not in crops:  # a flipped view reuses its plain crop
                 crops[key] = self._crop_at(x, view.y, view.x)
             outputs.append(self._flip(crops[key]) if view.flip else crops[key])
-        stacked = ops.stack(outputs, axis=1)  # (batch, V, T, h, w, C)
+        stacked = ops.cast(ops.stack(outputs, axis=1), "float32")  # (batch, V, T, h, w, C)
         flat = ops.reshape(stacked, (-1, *stacked.shape[2:]))
         return flat if rank == 5 else flat[:, 0]
 

@@ -68,6 +68,21 @@ def test_training_is_reproducible_with_a_seed():
     assert not np.array_equal(first, other)
 
 
+@pytest.mark.parametrize("resize", [None, (16, 18)])
+def test_uint8_clips_give_the_float32_pixels_of_their_float_copy(rng, resize):
+    # uint8 clips are cropped before the cast (a quarter of the bytes): the same values, as float32.
+    clips = rng.integers(0, 256, (6, 3, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    for layer in (
+        lambda: ClipAugmentation(CROP, resize=resize, centre_square=False, seed=5),
+        lambda: ClipViews(TEN_CROPS, crop_size=CROP, resize=resize, centre_square=False),
+    ):
+        for training in (True, False) if isinstance(layer(), ClipAugmentation) else (None,):
+            kwargs = {} if training is None else {"training": training}
+            from_uint8, from_float = (as_numpy(layer()(c, **kwargs)) for c in (clips, clips.astype("float32")))
+            assert from_uint8.dtype == np.float32
+            np.testing.assert_array_equal(from_uint8, from_float)
+
+
 def test_without_flip_nothing_is_mirrored():
     out = ClipAugmentation(CROP, resize=None, centre_square=False, flip=False, seed=0)(coded_clips(32), training=True)
     assert not any(decode_view(view)[2] for view in keras.ops.convert_to_numpy(out))
