@@ -33,7 +33,8 @@ import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, MutableMapping
+import warnings
+from collections.abc import Iterator, Mapping, MutableMapping
 from types import ModuleType
 
 ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
@@ -53,8 +54,49 @@ def configure_environment(environ: MutableMapping[str, str] | None = None) -> No
     environ = os.environ if environ is None else environ
     if "tensorflow" not in sys.modules:
         environ.setdefault(ONEDNN, "1")
+    else:
+        late = onednn_too_late(environ, tensorflow_onednn_enabled())
+        if late:
+            warnings.warn(late, RuntimeWarning, stacklevel=3)
     environ.setdefault(OPENCV_FFMPEG_LOG_LEVEL, FFMPEG_QUIET)
     environ.setdefault(OPENCV_LOG_LEVEL, "ERROR")
+
+
+def onednn_too_late(environ: Mapping[str, str], onednn_enabled: bool | None) -> str | None:
+    """What to tell a user whose TensorFlow loaded before the zoo with oneDNN off, or ``None``.
+
+    TensorFlow reads ``TF_ENABLE_ONEDNN_OPTS`` once, when it loads. After ``import keras`` (or
+    ``tensorflow``) on a CPU without AVX-512, oneDNN is off for the whole process and TensorFlow's
+    convolutions run about 2x slower (``slow_fusion_tiny`` trains at 174 against 372 clips/s on an
+    AVX2 AMD EPYC, ``benchmarks/alternatives.py --quick``). Nothing can turn it on any more: say so.
+
+    Args:
+        environ: the process environment (a value the user set is their choice: no advice).
+        onednn_enabled: whether the loaded TensorFlow runs oneDNN (``None``: unknown).
+
+    Example:
+    >>> onednn_too_late({}, onednn_enabled=True) is None
+    True
+    >>> "TF_ENABLE_ONEDNN_OPTS=1" in onednn_too_late({}, onednn_enabled=False)
+    True
+    """
+    if ONEDNN in environ or onednn_enabled is not False:
+        return None
+    return (
+        "TensorFlow was imported before keras_video_zoo, with its oneDNN kernels off (TensorFlow's default on "
+        "CPUs without AVX-512): its CPU convolutions run about 2x slower in this process. Import keras_video_zoo "
+        "before keras and tensorflow, or set TF_ENABLE_ONEDNN_OPTS=1 before Python starts "
+        "(TF_ENABLE_ONEDNN_OPTS=0 to keep them off and silence this)."
+    )
+
+
+def tensorflow_onednn_enabled() -> bool | None:
+    """Whether the TensorFlow already loaded runs oneDNN; ``None`` where this TensorFlow cannot say."""
+    try:  # a private module: TensorFlow has no public way to ask
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def quiet_native_logs(verbose: bool, environ: MutableMapping[str, str] | None = None) -> None:

@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras_video_zoo  # noqa: F401  first, as users do: TensorFlow then loads with oneDNN on (runtime.py)
+
+# isort: split
 import numpy as np
 import pytest
 

@@ -33,6 +33,27 @@ def test_importing_the_zoo_turns_onednn_on_unless_the_user_chose(user_value, exp
     assert _python(code, env) == expected
 
 
+@pytest.mark.parametrize("user_value", [None, "0"])
+def test_tensorflow_loaded_first_without_onednn_gets_a_warning_unless_the_user_chose(user_value):
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3"} | ({} if user_value is None else {"TF_ENABLE_ONEDNN_OPTS": user_value})
+    code = """
+        import warnings
+        import tensorflow
+        from tensorflow.python.util import _pywrap_util_port
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import keras_video_zoo
+        said = [str(w.message) for w in caught if "oneDNN" in str(w.message)]
+        print(_pywrap_util_port.IsMklEnabled(), len(said), said[0] if said else "-", sep="|")
+    """
+    onednn_on, warnings_, said = _python(code, env).split("|")
+    # On a CPU with AVX-512 TensorFlow turns oneDNN on by itself: nothing to say there.
+    expected = 1 if user_value is None and onednn_on == "False" else 0
+    assert int(warnings_) == expected, said
+    if expected:
+        assert said.startswith("TensorFlow was imported before keras_video_zoo, with its oneDNN kernels off")
+
+
 def test_slow_fusion_builds_its_temporal_convs_from_2d_convolutions():
     model = create_model("slow_fusion_tiny")
     assert [type(model.get_layer(f"conv{i}")).__name__ for i in range(1, 6)] == [
