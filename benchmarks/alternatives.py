@@ -54,10 +54,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # not spin this way, so let OpenMP threads sleep instead, as a fair comparison needs.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import keras_video_zoo  # noqa: F401  first: TensorFlow then loads with oneDNN on, as in users' processes
+
+# isort: split
 import cv2
 import keras
 import numpy as np
 import tensorflow as tf
+from experiments import cpu_vector_isa
 
 from keras_video_zoo import create_model
 from keras_video_zoo.layers import FrameWindowConv
@@ -65,6 +69,7 @@ from keras_video_zoo.layers.frame_window_convolution import same_padding
 from keras_video_zoo.markdown import markdown_table, replace_marked_section
 from keras_video_zoo.models.flops import count_flops
 from keras_video_zoo.models.karpathy_trunk import KERNELS, STRIDES
+from keras_video_zoo.runtime import tensorflow_onednn_enabled
 
 try:  # PyTorch is an optional benchmark dependency.
     import torch
@@ -496,7 +501,9 @@ def compare_model(name: str, build: Callable[[], keras.Model], batch: int, warmu
         "batch": batch,
     }
     steps = {}
-    for key in ("zoo", "zoo_xla", "naive", "naive_xla"):
+    # "naive_again" is a second, identical naive build: how far two copies of one model differ in this
+    # run (the A/A spread), to tell a real difference from the machine's noise.
+    for key in ("zoo", "zoo_xla", "naive", "naive_again", "naive_xla"):
         if key.startswith("zoo"):
             model = zoo if key == "zoo" else build()
             model.set_weights(zoo.get_weights())
@@ -704,6 +711,9 @@ def machine_description() -> dict:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "isa": cpu_vector_isa(),
+        "onednn": tensorflow_onednn_enabled(),
+        "onednn_max_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
         "gpus": len(gpus),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
@@ -725,18 +735,21 @@ def _ratio(result: dict, numerator: str, denominator: str) -> float | None:
     return None if top is None or bottom is None else top / bottom
 
 
-def _speedups(result: dict, other: str) -> str:
-    """``zoo clips/s / other clips/s`` for inference and training, e.g. ``1.20x / 1.05x``."""
+def _speedups(result: dict, other: str, of: str = "zoo") -> str:
+    """``of clips/s / other clips/s`` for inference and training, e.g. ``1.20x / 1.05x``."""
     if other in result.get("unsupported", {}):
         return f"fails: {result['unsupported'][other]}"
-    infer = _fmt(_ratio(result, "zoo/infer", f"{other}/infer"), ".2f", "x")
-    return f"{infer} / {_fmt(_ratio(result, 'zoo/train', f'{other}/train'), '.2f', 'x')}"
+    infer = _fmt(_ratio(result, f"{of}/infer", f"{other}/infer"), ".2f", "x")
+    return f"{infer} / {_fmt(_ratio(result, f'{of}/train', f'{other}/train'), '.2f', 'x')}"
 
 
 def to_markdown(models: list[dict], pipelines: list[dict], peaks: dict, meta: dict) -> str:
     m = meta["machine"]
     header = (
-        f"Measured {meta['date']} on {m['cpu']} ({m['cores']} cores, {'no GPU' if not m['gpus'] else 'GPU'}), "
+        f"Measured {meta['date']} on {m['cpu']} ({m['cores']} cores, {m['isa']}, TensorFlow's oneDNN "
+        f"{'on' if m['onednn'] else 'off'}"
+        + (f" capped at {m['onednn_max_isa']}" if m["onednn_max_isa"] else "")
+        + f", {'no GPU' if not m['gpus'] else 'GPU'}), "
         f"TensorFlow {m['tensorflow']}, Keras {m['keras']}, "
         + (
             f"PyTorch {m['torch']} ({meta['torch_threads']} threads as TensorFlow, "
@@ -754,6 +767,7 @@ def to_markdown(models: list[dict], pipelines: list[dict], peaks: dict, meta: di
         "GFLOPs/clip",
         "zoo clips/s (infer / train)",
         "zoo ÷ naive Keras",
+        "naive ÷ naive again (A/A)",
         "zoo ÷ naive Keras + XLA",
         "zoo + XLA ÷ zoo",
         "zoo ÷ PyTorch eager",
@@ -775,6 +789,7 @@ def to_markdown(models: list[dict], pipelines: list[dict], peaks: dict, meta: di
                 f"{r['gflops_per_clip']:.3f}",
                 f"{_rate(r, 'zoo/infer'):.0f} / {_rate(r, 'zoo/train'):.0f}",
                 _speedups(r, "naive"),
+                _speedups(r, "naive_again", of="naive") if "naive_again/infer" in r["clips_per_s"] else "–",
                 _speedups(r, "naive_xla"),
                 xla_gain,
                 _speedups(r, "torch") if "torch/infer" in r["clips_per_s"] else "– (no PyTorch)",
@@ -789,7 +804,8 @@ def to_markdown(models: list[dict], pipelines: list[dict], peaks: dict, meta: di
         "inference / training step (> 1: the zoo is faster). Naive Keras: TimeDistributed per-frame layers, "
         "Lambda slicing at the fusion points, `tf.nn.local_response_normalization` in a Lambda; XLA: "
         "`compile(jit_compile=True)`. Same parameter count in every build (asserted) and the same outputs "
-        "with copied weights (checked)."
+        "with copied weights (checked). A/A: a second naive build timed alongside, divided into the first: "
+        "how far two copies of one model differ in this run, so a zoo ratio that far from 1 is a tie."
     )
     sections = [header, legend, speed]
     sections += ["Measured peak of this machine:", peak_table]

@@ -28,6 +28,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras_video_zoo  # noqa: F401  first: TensorFlow then loads with oneDNN on, as in users' processes
+
+# isort: split
 import keras
 import numpy as np
 import tensorflow as tf
