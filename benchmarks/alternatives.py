@@ -38,6 +38,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import statistics
 import sys
@@ -422,8 +423,8 @@ def interleaved_times(
 
     In each round a step runs as many calls as fit in ``round_seconds`` (judged from its last warm-up
     call; 1 to ``most``), so fast steps get many samples and a pathologically slow one (XLA's CPU
-    Conv3D) does not dominate the run; taking the steps in turn spreads other load on the machine
-    over all of them alike.
+    Conv3D) does not dominate the run; taking the steps in turn, in a new order each round, spreads
+    other load on the machine, and what each step leaves behind, over all of them alike.
 
     Example:
     >>> times = interleaved_times({"sleep": lambda: time.sleep(0.001)}, warmup=1, rounds=2)
@@ -439,8 +440,16 @@ def interleaved_times(
             seconds = time.perf_counter() - start
         calls[name] = max(1, min(most, int(round_seconds / max(seconds, 1e-6))))
     times = {name: [] for name in steps}
+    shuffle = random.Random(0)
     for _ in range(rounds):
-        for name, step in steps.items():
+        # Each round takes the steps in a new order, and a step's first call after another's goes untimed
+        # where it has calls to spare: a step taken straight after PyTorch's training step ran up to 1.4x
+        # slower than the same model elsewhere (measured), and in a fixed order that was always the zoo's
+        # inference.
+        for name in shuffle.sample(list(steps), len(steps)):
+            step = steps[name]
+            if calls[name] > 1:
+                step()
             for _ in range(calls[name]):
                 start = time.perf_counter()
                 step()
