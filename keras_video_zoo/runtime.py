@@ -8,7 +8,8 @@ imported by ``keras_video_zoo/__init__.py`` and the ``kvz`` entry point before a
   are 2x slower, and its 3-D convolution gradient about 500x slower (17 s against 0.03 s for
   one ``slow_fusion_tiny`` training step, measured). :func:`configure_environment` turns it
   on unless the user set ``TF_ENABLE_ONEDNN_OPTS``; slow fusion no longer needs it
-  (:class:`~keras_video_zoo.layers.FrameWindowConv`), the 2-D convolutions still gain.
+  (:class:`~keras_video_zoo.layers.FrameWindowConv`), the 2-D convolutions still gain. Where
+  TensorFlow was imported first with oneDNN off, it is too late: the import warns instead.
 - **No native log lines.** OpenCV's FFmpeg writes a decoder message per damaged macroblock
   (``[h264 @ 0x...] error while decoding MB 16 14``) and OpenCV a warning per file that is not
   a video; the zoo reports each damaged or unreadable video once, in its own words

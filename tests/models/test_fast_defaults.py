@@ -39,12 +39,12 @@ def test_tensorflow_loaded_first_without_onednn_gets_a_warning_unless_the_user_c
     code = """
         import warnings
         import tensorflow
-        from tensorflow.python.util import _pywrap_util_port
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             import keras_video_zoo
+        from keras_video_zoo.runtime import tensorflow_onednn_enabled
         said = [str(w.message) for w in caught if "oneDNN" in str(w.message)]
-        print(_pywrap_util_port.IsMklEnabled(), len(said), said[0] if said else "-", sep="|")
+        print(tensorflow_onednn_enabled(), len(said), said[0] if said else "-", sep="|")
     """
     onednn_on, warnings_, said = _python(code, env).split("|")
     # On a CPU with AVX-512 TensorFlow turns oneDNN on by itself: nothing to say there.
