@@ -36,6 +36,7 @@ COMMANDS = (
     "prepare",
     "push",
     "pull",
+    "convert",
     "export",
     "app",
     "synthetic",

@@ -12,7 +12,7 @@ import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-EXPECTED = ("01_quick_start", "02_transfer_learning", "03_two_stream", "04_multiresolution")
+EXPECTED = ("01_quick_start", "02_transfer_learning", "03_two_stream", "04_multiresolution", "05_converted_weights")
 CELL_TIMEOUT_S = 300
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-KINDS = ("source", "target", "real-world")  # synthetic_dataset.DATASET_KINDS, and real_world_videos
+KINDS = ("source", "target", "real-world", "checkpoints")  # synthetic_dataset.DATASET_KINDS, real_world_videos, lookalikes
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -19,14 +19,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "'target' has 5 other classes, for transfer learning. Rerunning with the same arguments reuses it. "
         "'real-world' writes OUT/<left|up>/ in the folder_per_class layout: HD, portrait and odd sizes, a variable "
         "frame rate, a dozen containers and codecs, damaged, truncated, audio-only and empty files, and files that "
-        "are not videos, with OUT/real_world_videos.json saying what kvz should make of each.",
+        "are not videos, with OUT/real_world_videos.json saying what kvz should make of each. 'checkpoints' writes look-alikes of the "
+        "published Caffe and MatConvNet checkpoints kvz convert knows (their names, layers and layouts, random "
+        "weights, 1/8 of the filters, 64x64 frames), to try kvz convert on.",
     )
     parser.add_argument("out", help="output folder")
     parser.add_argument(
         "--kind",
         choices=KINDS,
         default="source",
-        help="source (10 classes), target (5 classes) or real-world (2 classes of messy files)",
+        help="source (10 classes), target (5 classes), real-world (2 classes of messy files) or checkpoints "
+        "(look-alikes of the published checkpoints)",
     )
     parser.add_argument("--videos-per-class", type=int, help="default 24 (source) or 16 (target)")
     parser.add_argument("--seed", type=int, default=0, help="the bundled checkpoints were trained on seed 0")
@@ -37,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.real_world_videos import write_real_world_videos
     from keras_video_zoo.data.synthetic_dataset import generate_dataset
 
+    if args.kind == "checkpoints":
+        from keras_video_zoo.convert.lookalikes import write_lookalikes
+
+        paths = write_lookalikes(args.out, seed=args.seed)
+        print(f"kvz synthetic: {len(paths)} look-alikes of published checkpoints in {args.out} (random weights)", file=sys.stderr)
+        return 0
     if args.kind == "real-world":
         if args.videos_per_class is not None:
             print("kvz synthetic: --videos-per-class applies to source and target, not real-world.", file=sys.stderr)

@@ -50,6 +50,12 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, transfer: str | N
     )
     parser.add_argument("--seed", type=int, help="seeds the data order, augmentation and new heads")
     parser.add_argument(
+        "--cross-modality",
+        action="store_true",
+        help="--model is a spatial stream: train a two-stream model of it and a temporal stream started from it "
+        "by cross-modality initialisation (the paper's recipe from ImageNet weights; needs --flow)",
+    )
+    parser.add_argument(
         "--fusion",
         choices=("average", "svm"),
         help="two-stream models: fuse the streams' scores by averaging, or by a linear SVM fitted on held-out "
@@ -75,20 +81,30 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run, command_name="train")
 
 
-def build_model(source: str, dataset, transfer: str | None, seed: int | None):
+def build_model(source: str, dataset, transfer: str | None, seed: int | None, cross_modality: bool = False):
     """The model to train on ``dataset``: a fresh registered model, or a checkpoint ready for transfer.
 
     A checkpoint gets a new classifier when the dataset's classes differ from its own (in count,
-    or in name where it records names).
+    or in name where it records names). With ``cross_modality``, the model is a two-stream model of
+    that (spatial) checkpoint and a temporal stream started from it.
 
     Raises:
         CommandError: the SOURCE does not resolve, or ``--transfer`` has nothing to transfer from.
     """
     from keras_video_zoo.commands.model_source import class_names, load_model
     from keras_video_zoo.models.heads import head_classes
+    from keras_video_zoo.models.two_stream import temporal_stream_from, two_stream
     from keras_video_zoo.registry import is_registered
     from keras_video_zoo.training.transfer import prepare_transfer
 
+    if cross_modality:
+        rgb = load_model(source)
+        try:
+            temporal = temporal_stream_from(rgb, num_classes=dataset.num_classes)
+        except ValueError as error:
+            raise CommandError(f"--cross-modality: {error}") from None
+        spatial = build_model(source, dataset, transfer, seed)
+        return two_stream(spatial, temporal, name="two_stream")
     if is_registered(source):
         if transfer not in (None, "scratch"):
             raise CommandError(f"--transfer {transfer} needs a checkpoint to transfer from; {source} is a fresh model.")
@@ -195,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
-        model = build_model(args.model, dataset, args.transfer, args.seed)
+        model = build_model(args.model, dataset, args.transfer, args.seed, args.cross_modality)
         streams = streams_of(model)
         two = streams["rgb"] is not None and streams["flow"] is not None
         fusion = args.fusion or (

@@ -35,7 +35,7 @@ def early_fusion(
     width: float = 1.0,
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
-    mean: float = PIXEL_MEAN,
+    mean: float | Sequence[float] = PIXEL_MEAN,
     pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Early fusion CNN: conv1 is 11x11x3xT over all T frames of the clip.

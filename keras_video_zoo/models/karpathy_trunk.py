@@ -156,7 +156,7 @@ def build_karpathy_model(
     head: Head,
     resolution: str,
     shared_streams: bool,
-    mean: float,
+    mean: float | Sequence[float],
     pixel_scale: float,
     weights,
     name: str | None,
@@ -174,7 +174,7 @@ def build_karpathy_model(
         head: the checked head arguments.
         resolution: "full", "multires", "fovea" or "context".
         shared_streams: multires only; fovea and context share weights.
-        mean: subtracted from every input pixel inside the model.
+        mean: subtracted from every input pixel inside the model (one value, or one per RGB channel).
         pixel_scale: multiplies the mean-subtracted pixels.
         weights: the factory's ``weights`` (see :func:`~keras_video_zoo.models.pretrained.load_weights`).
         name: model name (default: the family, plus the resolution).
@@ -189,7 +189,8 @@ def build_karpathy_model(
     # Mean subtraction lives in the model so nobody can forget it: feed raw 0..255 pixels.
     check_pixel_scale(pixel_scale)
     x = ClipShapeCheck(clip_shape, name="clip_shape_check")(inputs)
-    x = keras.layers.Rescaling(pixel_scale, offset=-mean * pixel_scale, name="preprocess")(x)
+    offset = -mean * pixel_scale if isinstance(mean, (int, float)) else [-m * pixel_scale for m in mean]
+    x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(x)
     if resolution == "full":
         check_trunk_input(height, width, pool5=True, what="Input frames")
         features = stream_forward(KarpathyTower(spec, "", pool5=True), x)

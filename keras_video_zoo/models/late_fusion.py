@@ -36,7 +36,7 @@ def late_fusion(
     width: float = 1.0,
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
-    mean: float = PIXEL_MEAN,
+    mean: float | Sequence[float] = PIXEL_MEAN,
     pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Late fusion CNN: one shared single-frame tower on the first and last frame.

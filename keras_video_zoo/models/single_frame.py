@@ -34,7 +34,7 @@ def single_frame(
     width: float = 1.0,
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
-    mean: float = PIXEL_MEAN,
+    mean: float | Sequence[float] = PIXEL_MEAN,
     pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Single-frame CNN: one frame through the conv trunk, no temporal fusion.

@@ -37,7 +37,7 @@ def slow_fusion(
     width: float = 1.0,
     fc_units: int | Sequence[int] = 4096,
     lrn_beta: float = 0.5,
-    mean: float = PIXEL_MEAN,
+    mean: float | Sequence[float] = PIXEL_MEAN,
     pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Slow fusion CNN: 10 frames fused by temporal convs in conv1, conv2, conv3.

@@ -1,7 +1,8 @@
 """Two-stream ConvNets (Simonyan & Zisserman 2014): spatial RGB and temporal flow streams.
 
-Both streams are CNN-M-2048 (see ``cnn_m_trunk.py``) with fc6 4096 and fc7 2048.
-They follow the zoo's input contract: the spatial stream takes one-frame clips
+Both streams are CNN-M-2048 (see ``cnn_m_trunk.py``) with fc6 4096 and fc7 2048, or, with
+``trunk="vgg16"``, VGG-16 (``vgg16_trunk.py``) with fc6 and fc7 4096: the very deep two-stream
+form in which published UCF-101 weights exist (``kvz convert``). They follow the zoo's input contract: the spatial stream takes one-frame clips
 ``(batch, 1, H, W, 3)`` of raw pixels; the temporal stream takes ``L`` flow fields
 ``(batch, L, H, W, 2)`` and builds the 2L-channel stack (x1, y1, x2, y2, ...)
 itself, after dequantising and mean flow subtraction.
@@ -14,22 +15,36 @@ from collections.abc import Sequence
 import keras
 
 from keras_video_zoo.layers import ClipShapeCheck, FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
-from keras_video_zoo.models import cnn_m_trunk
+from keras_video_zoo.models import cnn_m_trunk, vgg16_trunk
 from keras_video_zoo.models.common import Head, NumClasses, check_input_shape, check_pixel_scale, classifier_head
 from keras_video_zoo.models.cross_modality import cross_modality_init
+from keras_video_zoo.models.heads import head_classes
 from keras_video_zoo.models.pretrained import create_model, load_weights
 from keras_video_zoo.models.tiny import TINY_PIXEL_SCALE, tiny_clip
-from keras_video_zoo.registry import register_model
+from keras_video_zoo.registry import get_model_entry, is_registered, register_model
 
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)  # CNN-M was pretrained on ImageNet with this mean
 FUSIONS = ("average", "svm")
+TRUNKS = ("cnn_m", "vgg16")
+TRUNK_FC_UNITS = {"cnn_m": cnn_m_trunk.FC_UNITS, "vgg16": vgg16_trunk.FC_UNITS}
 TINY_STREAM = {"width": 0.125, "fc_units": (64, 32), "num_classes": 10}
 
 
-def _stream_model(inputs, x, head: Head, *, width: float, lrn_beta: float, norm2: bool, name: str) -> keras.Model:
+def _check_trunk(trunk: str) -> None:
+    if trunk not in TRUNKS:
+        raise ValueError(f"trunk must be one of {TRUNKS}; got {trunk!r}.")
+
+
+def _stream_model(
+    inputs, x, head: Head, *, trunk: str, width: float, lrn_beta: float, norm2: bool, name: str
+) -> keras.Model:
     """Trunk and head on the preprocessed 4-D frames or flow stack ``x``."""
-    cnn_m_trunk.check_input_size(x.shape[1], x.shape[2])
-    features = cnn_m_trunk.cnn_m_trunk(x, cnn_m_trunk.scaled_filters(width), lrn_beta, norm2=norm2)
+    if trunk == "vgg16":
+        vgg16_trunk.check_input_size(x.shape[1], x.shape[2])
+        features = vgg16_trunk.vgg16_trunk(x, vgg16_trunk.scaled_filters(width))
+    else:
+        cnn_m_trunk.check_input_size(x.shape[1], x.shape[2])
+        features = cnn_m_trunk.cnn_m_trunk(x, cnn_m_trunk.scaled_filters(width), lrn_beta, norm2=norm2)
     return keras.Model(inputs, classifier_head(features, head), name=name)
 
 
@@ -44,13 +59,16 @@ def spatial_stream(
     dropout: float = 0.5,
     name: str | None = None,
     *,
+    trunk: str = "cnn_m",
     width: float = 1.0,
-    fc_units: int | Sequence[int] = cnn_m_trunk.FC_UNITS,
+    fc_units: int | Sequence[int] | None = None,
     lrn_beta: float = 0.75,
     mean: float | Sequence[float] = IMAGENET_RGB_MEAN,
     pixel_scale: float = 1.0,
 ) -> keras.Model:
     """Spatial stream: CNN-M-2048 on one RGB frame (90,627,813 parameters for 101 classes).
+
+    With ``trunk="vgg16"``, the very deep spatial stream (134,674,341 parameters for 101 classes).
 
     Args:
         include_top: whether to include fc6, fc7 and the classifier.
@@ -67,8 +85,9 @@ def spatial_stream(
         classifier_activation: activation of the heads (``None``: logits).
         dropout: drop rate before fc6, fc7 and the classifier (paper: 0.5).
         name: model name.
-        width: multiplier on CNN-M's filter counts (96, 256, 512, 512, 512).
-        fc_units: units of fc6 and fc7 (paper: 4096, 2048).
+        trunk: ``"cnn_m"`` (CNN-M-2048, the paper's) or ``"vgg16"`` (VGG-16, the very deep streams).
+        width: multiplier on the trunk's filter counts (CNN-M: 96, 256, 512, 512, 512).
+        fc_units: units of fc6 and fc7 (default: the trunk's; CNN-M 4096, 2048; VGG-16 4096, 4096).
         lrn_beta: LRN exponent (CNN-M: 0.75).
         mean: RGB mean subtracted from raw 0-255 pixels inside the model.
         pixel_scale: multiplies the mean-subtracted pixels (1.0 in the paper; 1/64 for the tiny variant).
@@ -81,6 +100,7 @@ def spatial_stream(
     >>> model.predict(np.zeros((2, 1, 64, 64, 3), "uint8"), verbose=0).shape
     (2, 5)
     """
+    _check_trunk(trunk)
     clip_shape = check_input_shape(input_shape, (1, cnn_m_trunk.INPUT_SIZE, cnn_m_trunk.INPUT_SIZE, 3))
     if clip_shape[0] != 1:
         raise ValueError(
@@ -93,8 +113,10 @@ def spatial_stream(
     x = ClipShapeCheck(clip_shape, name="clip_shape_check")(inputs)
     x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(x)
     x = keras.layers.Reshape(clip_shape[1:], name="squeeze_time")(x)
-    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
-    model = _stream_model(inputs, x, head, width=width, lrn_beta=lrn_beta, norm2=True, name=name or "spatial_stream")
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units or TRUNK_FC_UNITS[trunk])
+    model = _stream_model(
+        inputs, x, head, trunk=trunk, width=width, lrn_beta=lrn_beta, norm2=True, name=name or "spatial_stream"
+    )
     return load_weights(model, weights, "spatial_stream")
 
 
@@ -113,12 +135,16 @@ def temporal_stream(
     bidirectional: bool = False,
     flow_bound: float | None = 20.0,
     mean_flow_subtraction: bool = True,
+    flow_mean: float | Sequence[float] | None = None,
+    trunk: str = "cnn_m",
     width: float = 1.0,
-    fc_units: int | Sequence[int] = cnn_m_trunk.FC_UNITS,
+    fc_units: int | Sequence[int] | None = None,
     lrn_beta: float = 0.75,
     cross_modality_from: keras.Model | None = None,
 ) -> keras.Model:
     """Temporal stream: CNN-M-2048 (no norm2) on L stacked flow fields (90,707,781 parameters).
+
+    With ``trunk="vgg16"``, the very deep temporal stream (134,684,133 parameters for L=10).
 
     The input is ``L`` flow fields ``(L, H, W, 2)``, (x, y) per field, stored the
     field's usual way: uint8 quantised with bound ``B = flow_bound`` (128 is no
@@ -135,6 +161,9 @@ def temporal_stream(
         flow_bound: quantisation bound B in pixels; ``None`` when the input is
             already float displacements in pixels.
         mean_flow_subtraction: subtract each field's mean (camera motion).
+        flow_mean: ``None`` (dequantise to pixels, the zoo's way); or a value (or one per stacked
+            channel x1, y1, x2, ...) subtracted from the stored uint8 values, which then keep their
+            scale: the convention of the published Caffe and MatConvNet temporal streams (128).
         dropout: drop rate (paper: 0.9 when training from scratch).
         cross_modality_from: an RGB model (e.g. a spatial stream) to initialise
             from: see :func:`keras_video_zoo.models.cross_modality.cross_modality_init`.
@@ -164,20 +193,76 @@ def temporal_stream(
         raise ValueError(f"flow_bound is the quantisation bound in pixels (> 0) or None; got {flow_bound}.")
     if weights is not None and cross_modality_from is not None:
         raise ValueError("Give weights or cross_modality_from, not both.")
+    _check_trunk(trunk)
+    if flow_mean is not None and not isinstance(flow_mean, (int, float)) and len(flow_mean) != 2 * fields:
+        raise ValueError(
+            f"flow_mean is one value or one per stacked channel ({2 * fields} for {fields} fields); "
+            f"got {len(flow_mean)} values."
+        )
 
     inputs = keras.Input(clip_shape, name="flow")
     x = ClipShapeCheck(clip_shape, name="flow_shape_check")(inputs)
-    if flow_bound is not None:
+    if flow_bound is not None and flow_mean is None:
         x = keras.layers.Rescaling(2.0 * flow_bound / 255.0, offset=-flow_bound, name="dequantize")(x)
     if mean_flow_subtraction:
         x = MeanFlowSubtraction(name="mean_flow_subtraction")(x)
     x = FramesToChannels(name="stack_flow")(x)
+    if flow_mean is not None:
+        offset = -flow_mean if isinstance(flow_mean, (int, float)) else [-float(m) for m in flow_mean]
+        x = keras.layers.Rescaling(1.0, offset=offset, name="subtract_flow_mean")(x)
     default_name = "temporal_stream_bidirectional" if bidirectional else "temporal_stream"
-    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
-    model = _stream_model(inputs, x, head, width=width, lrn_beta=lrn_beta, norm2=False, name=name or default_name)
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units or TRUNK_FC_UNITS[trunk])
+    model = _stream_model(
+        inputs, x, head, trunk=trunk, width=width, lrn_beta=lrn_beta, norm2=False, name=name or default_name
+    )
     if cross_modality_from is not None:
         cross_modality_init(model, cross_modality_from)
     return load_weights(model, weights, default_name)
+
+
+def temporal_stream_from(
+    rgb_model: keras.Model, *, flow_fields: int = 10, num_classes: NumClasses | None = None, name: str | None = None
+) -> keras.Model:
+    """A temporal stream with ``rgb_model``'s trunk, started from its weights by cross-modality initialisation.
+
+    The paper's recipe from a real start: the spatial stream fine-tunes an ImageNet net (e.g. one
+    ``kvz convert`` made), and the temporal stream begins from the same net, its first convolution
+    averaged over colour and spread over the 2L flow channels
+    (:func:`~keras_video_zoo.models.cross_modality.cross_modality_init`).
+
+    Args:
+        rgb_model: a spatial stream built by the zoo (a registered model or a checkpoint of one).
+        flow_fields: L, the flow fields it stacks.
+        num_classes: its classes (default: the RGB model's).
+        name: model name (default ``temporal_stream``).
+
+    Raises:
+        ValueError: ``rgb_model`` is not a zoo spatial stream.
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> flow_net = temporal_stream_from(create_model("spatial_stream_vgg16_tiny"), num_classes=3)
+    >>> flow_net.input_shape, flow_net.output_shape
+    ((None, 10, 64, 64, 2), (None, 3))
+    """
+    built = getattr(rgb_model, "build_arguments", None)
+    entry = get_model_entry(built.model) if built is not None and is_registered(built.model) else None
+    if entry is None or entry.factory.__name__ != "spatial_stream":
+        raise ValueError(
+            f"{rgb_model.name} is not a zoo spatial stream (built by spatial_stream); cross-modality initialisation "
+            "starts a temporal stream from one."
+        )
+    arguments = {**entry.defaults, **built.kwargs}
+    _, height, width, _ = rgb_model.input_shape[1:]
+    trunk = {key: arguments[key] for key in ("trunk", "width", "fc_units", "lrn_beta") if key in arguments}
+    classes = head_classes(rgb_model) if num_classes is None else num_classes
+    return temporal_stream(
+        input_shape=(flow_fields, height, width, 2),
+        num_classes=classes,
+        name=name,
+        cross_modality_from=rgb_model,
+        **trunk,
+    )
 
 
 def _resolve_stream(stream: keras.Model | str, num_classes: int | None, role: str) -> keras.Model:
@@ -288,3 +373,29 @@ register_model(
     **{**TINY_STREAM, "num_classes": TINY_MULTITASK_HEADS},
 )
 register_model(two_stream, name="two_stream_tiny", spatial="spatial_stream_tiny", temporal="temporal_stream_tiny")
+
+# The very deep two-stream ConvNets: VGG-16 streams (MODELS.md), the form of the published UCF-101 weights.
+VGG16 = {"trunk": "vgg16"}
+register_model(spatial_stream, name="spatial_stream_vgg16", description="Spatial stream, VGG-16 trunk", **VGG16)
+register_model(temporal_stream, name="temporal_stream_vgg16", description="Temporal stream, VGG-16 trunk", **VGG16)
+register_model(
+    two_stream,
+    name="two_stream_vgg16",
+    description="Two-stream model with VGG-16 streams",
+    spatial="spatial_stream_vgg16",
+    temporal="temporal_stream_vgg16",
+)
+register_model(
+    spatial_stream,
+    name="spatial_stream_vgg16_tiny",
+    input_shape=tiny_clip(1),
+    pixel_scale=TINY_PIXEL_SCALE,
+    **VGG16,
+    **TINY_STREAM,
+)
+register_model(
+    temporal_stream, name="temporal_stream_vgg16_tiny", input_shape=tiny_clip(10, channels=2), **VGG16, **TINY_STREAM
+)
+register_model(
+    two_stream, name="two_stream_vgg16_tiny", spatial="spatial_stream_vgg16_tiny", temporal="temporal_stream_vgg16_tiny"
+)

@@ -24,6 +24,27 @@ def test_paper_parameter_counts():
     keras.backend.clear_session()
 
 
+def test_very_deep_parameter_counts():  # MODELS.md, "Very deep two-stream: the VGG-16 trunk"
+    assert spatial_stream(trunk="vgg16").count_params() == 134_674_341
+    assert temporal_stream(trunk="vgg16").count_params() == 134_684_133
+    assert spatial_stream(trunk="vgg16", num_classes=1000, dropout=0.5).count_params() == 138_357_544
+    model = temporal_stream(trunk="vgg16", input_shape=(10, 64, 64, 2), width=0.125, fc_units=16, num_classes=3)
+    assert [model.get_layer(f"pool{i}").output.shape[1] for i in range(1, 6)] == [32, 16, 8, 4, 2]
+    keras.backend.clear_session()
+
+
+def test_flow_mean_subtracts_from_the_stored_values_without_rescaling(rng):
+    model = temporal_stream(input_shape=(2, 64, 64, 2), mean_flow_subtraction=False, flow_mean=[1.0, 2.0, 3.0, 4.0],
+                            **TINY)  # fmt: skip
+    flow = rng.integers(0, 256, (1, 2, 64, 64, 2), dtype=np.uint8)
+    stacked = as_numpy(_up_to(model, "subtract_flow_mean")(flow))
+    expected = flow.astype("float32").transpose(0, 2, 3, 1, 4).reshape(1, 64, 64, 4) - np.array([1, 2, 3, 4])
+    np.testing.assert_allclose(stacked, expected)
+    assert "dequantize" not in [layer.name for layer in model.layers]
+    with pytest.raises(ValueError, match="one per stacked channel"):
+        temporal_stream(input_shape=(2, 64, 64, 2), flow_mean=[1.0, 2.0], **TINY)
+
+
 @pytest.mark.parametrize("factory", [spatial_stream, temporal_stream])
 def test_trunk_shapes(factory):
     model = factory(num_classes=101)
