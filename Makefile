@@ -26,12 +26,12 @@ test: $(INSTALLED)
 test-slow: $(INSTALLED)
 	$(BIN)/python -m pytest -m slow -n 2 --dist loadfile $(PYTEST_ARGS)
 
-# The layer, model, training (fit, transfer), Hub, evaluation (multi-view protocols), CLI and command tests again on JAX and
-# PyTorch (KERAS_BACKEND).
+# The layer, model, training (fit, transfer), Hub, evaluation (multi-view protocols), CLI, command and conversion tests
+# again on JAX and PyTorch (KERAS_BACKEND).
 BACKEND_TESTS ?= tests/layers tests/models/test_every_registered_model.py tests/models/test_karpathy_models.py \
 	tests/models/test_two_stream.py tests/training/test_fit.py tests/training/test_transfer.py tests/hub/test_end_to_end.py \
 	tests/test_cli.py tests/commands/test_train_evaluate_predict.py tests/evaluation/test_video_evaluation.py \
-	tests/evaluation/test_multi_view_end_to_end.py
+	tests/evaluation/test_multi_view_end_to_end.py tests/convert/test_convert.py
 test-backends: $(INSTALLED)
 	for backend in jax torch; do \
 		KERAS_BACKEND=$$backend $(BIN)/python -m pytest -n 2 --dist loadfile $(BACKEND_TESTS) $(PYTEST_ARGS) || exit 1; \

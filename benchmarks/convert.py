@@ -49,14 +49,16 @@ checkpoint.create_model(mapping.model, **mapping.build)
 def _files(folder: Path, width: float) -> list[dict]:
     """Writes the look-alikes in a process of their own: a child forked from a process holding gigabytes of
     random weights would start its peak memory (``ru_maxrss``) there."""
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import convert; convert.write_files({str(folder)!r}, {width})"
+    here = str(Path(__file__).parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); import convert; convert.write_files({str(folder)!r}, {width})"
     subprocess.run([sys.executable, "-c", code], check=True)
     return [
         {"name": "CNN-M-2048 (Caffe V1)", "file": folder / "VGG_CNN_M_2048.caffemodel",
          "extra": ["--mean", str(folder / "VGG_mean.binaryproto")]},
         {"name": "VGG-16 spatial (Caffe, prototxt)", "file": folder / "cuhk_action_spatial_vgg_16_split1.caffemodel",
          "extra": ["--prototxt", str(folder / "cuhk_action_spatial_vgg_16_deploy.prototxt")]},
-        {"name": "VGG-16 temporal (MatConvNet DagNN)", "file": folder / "ucf101-TVL1flow-vgg16-split1.mat", "extra": []},
+        {"name": "VGG-16 temporal (MatConvNet DagNN)", "file": folder / "ucf101-TVL1flow-vgg16-split1.mat",
+         "extra": []},
     ]  # fmt: skip
 
 
@@ -102,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             prototxt = entry["extra"][1] if entry["extra"][:1] == ["--prototxt"] else ""
             floor = _run(["-c", FLOOR, str(entry["file"]), prototxt])
             out = folder / (entry["file"].stem + "_zoo")
-            seconds, peak, code = _run(["-m", "keras_video_zoo.cli", "convert", str(entry["file"]), str(out), *entry["extra"]])
+            seconds, peak, code = _run(
+                ["-m", "keras_video_zoo.cli", "convert", str(entry["file"]), str(out), *entry["extra"]]
+            )
             if code:
                 raise SystemExit(f"kvz convert failed on {entry['name']} (exit {code}); see the log above")
             overhead = peak - floor[1]
@@ -112,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             measured.append({"name": entry["name"], **result})
             rows.append([entry["name"], f"{size_mb:,.0f}", f"{seconds:.1f}", f"{peak:,.0f}", f"{floor[1]:,.0f}",
                          f"{overhead:,.0f} ({overhead / size_mb:.2f}x)"])  # fmt: skip
-            ex.log(f"{entry['name']}: {seconds:.1f} s, peak {peak:,.0f} MB (floor {floor[1]:,.0f} MB), file {size_mb:,.0f} MB")
+            ex.log(
+                f"{entry['name']}: {seconds:.1f} s, peak {peak:,.0f} MB (floor {floor[1]:,.0f} MB), "
+                f"file {size_mb:,.0f} MB"
+            )
     record = ex.run_record("convert", argv or sys.argv[1:])
     table = markdown_table(
         ["file", "size MB", "kvz convert s", "peak MB", "floor MB", "above the floor (x file size)"], rows

@@ -1,4 +1,4 @@
-"""``kvz convert``: a published Caffe or MatConvNet checkpoint becomes a zoo checkpoint folder (``--list``: the known ones)."""
+"""``kvz convert``: a published Caffe or MatConvNet checkpoint becomes a zoo checkpoint folder (``--list``: which)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("file", nargs="?", help="the .caffemodel or .mat file")
     parser.add_argument("out", nargs="?", help="the checkpoint folder to write (must not exist)")
-    parser.add_argument("--list", action="store_true", help="list the published checkpoints kvz convert knows, and exit")
+    parser.add_argument(
+        "--list", action="store_true", help="list the published checkpoints kvz convert knows, and exit"
+    )
     parser.add_argument("--mean", metavar="FILE", help="the source's mean: .binaryproto, .mat (image_mean) or .npy")
     parser.add_argument("--labels", metavar="FILE", help="class names, one per line in output order")
     parser.add_argument(
@@ -90,8 +92,15 @@ def run(args: argparse.Namespace) -> int:
         if mapping.exact
         else "a starting point (conv1-conv5 only): fine-tune it"
     )
-    labels = f"{len(record.labels)} labels" if record.labels else ("no labels (give --labels)" if mapping.exact else "a new classifier")
-    print(f"kvz convert: {converted.path}: {record.model} ({mapping.architecture}), {record.num_params:,} parameters, {labels}")
+    labels = (
+        f"{len(record.labels)} labels"
+        if record.labels
+        else ("no labels (give --labels)" if mapping.exact else "a new classifier")
+    )
+    print(
+        f"kvz convert: {converted.path}: {record.model} ({mapping.architecture}), {record.num_params:,} parameters, "
+        f"{labels}"
+    )
     print(f"kvz convert: {how}; use it as --model {converted.path}")
     for note in record.recipe["converted_from"]["notes"]:
         print(textwrap.fill(note, 110, initial_indent="  note: ", subsequent_indent="    "))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-KINDS = ("source", "target", "real-world", "checkpoints")  # synthetic_dataset.DATASET_KINDS, real_world_videos, lookalikes
+# synthetic_dataset.DATASET_KINDS, real_world_videos, convert.lookalikes
+KINDS = ("source", "target", "real-world", "checkpoints")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -19,8 +20,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "'target' has 5 other classes, for transfer learning. Rerunning with the same arguments reuses it. "
         "'real-world' writes OUT/<left|up>/ in the folder_per_class layout: HD, portrait and odd sizes, a variable "
         "frame rate, a dozen containers and codecs, damaged, truncated, audio-only and empty files, and files that "
-        "are not videos, with OUT/real_world_videos.json saying what kvz should make of each. 'checkpoints' writes look-alikes of the "
-        "published Caffe and MatConvNet checkpoints kvz convert knows (their names, layers and layouts, random "
+        "are not videos, with OUT/real_world_videos.json saying what kvz should make of each. 'checkpoints' writes "
+        "look-alikes of the published Caffe and MatConvNet checkpoints kvz convert knows (their names, layers and "
+        "layouts, random "
         "weights, 1/8 of the filters, 64x64 frames), to try kvz convert on.",
     )
     parser.add_argument("out", help="output folder")
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         from keras_video_zoo.convert.lookalikes import write_lookalikes
 
         paths = write_lookalikes(args.out, seed=args.seed)
-        print(f"kvz synthetic: {len(paths)} look-alikes of published checkpoints in {args.out} (random weights)", file=sys.stderr)
+        print(f"kvz synthetic: {len(paths)} look-alikes of published checkpoints in {args.out}", file=sys.stderr)
         return 0
     if args.kind == "real-world":
         if args.videos_per_class is not None:

@@ -136,13 +136,46 @@ _ENUMS = {
     "PoolMethod": {"MAX": 0, "AVE": 1, "STOCHASTIC": 2},
     # V1LayerParameter.LayerType: the numbers old files store, named as the V2 type strings below.
     "V1LayerType": {
-        "NONE": 0, "ACCURACY": 1, "BNLL": 2, "CONCAT": 3, "CONVOLUTION": 4, "DATA": 5, "DROPOUT": 6,
-        "EUCLIDEAN_LOSS": 7, "FLATTEN": 8, "HDF5_DATA": 9, "HDF5_OUTPUT": 10, "IM2COL": 11, "IMAGE_DATA": 12,
-        "INFOGAIN_LOSS": 13, "INNER_PRODUCT": 14, "LRN": 15, "MULTINOMIAL_LOGISTIC_LOSS": 16, "POOLING": 17,
-        "RELU": 18, "SIGMOID": 19, "SOFTMAX": 20, "SOFTMAX_LOSS": 21, "SPLIT": 22, "TANH": 23,
-        "WINDOW_DATA": 24, "ELTWISE": 25, "POWER": 26, "SIGMOID_CROSS_ENTROPY_LOSS": 27, "HINGE_LOSS": 28,
-        "MEMORY_DATA": 29, "ARGMAX": 30, "THRESHOLD": 31, "DUMMY_DATA": 32, "SLICE": 33, "MVN": 34,
-        "ABSVAL": 35, "SILENCE": 36, "CONTRASTIVE_LOSS": 37, "EXP": 38, "DECONVOLUTION": 39,
+        "NONE": 0,
+        "ACCURACY": 1,
+        "BNLL": 2,
+        "CONCAT": 3,
+        "CONVOLUTION": 4,
+        "DATA": 5,
+        "DROPOUT": 6,
+        "EUCLIDEAN_LOSS": 7,
+        "FLATTEN": 8,
+        "HDF5_DATA": 9,
+        "HDF5_OUTPUT": 10,
+        "IM2COL": 11,
+        "IMAGE_DATA": 12,
+        "INFOGAIN_LOSS": 13,
+        "INNER_PRODUCT": 14,
+        "LRN": 15,
+        "MULTINOMIAL_LOGISTIC_LOSS": 16,
+        "POOLING": 17,
+        "RELU": 18,
+        "SIGMOID": 19,
+        "SOFTMAX": 20,
+        "SOFTMAX_LOSS": 21,
+        "SPLIT": 22,
+        "TANH": 23,
+        "WINDOW_DATA": 24,
+        "ELTWISE": 25,
+        "POWER": 26,
+        "SIGMOID_CROSS_ENTROPY_LOSS": 27,
+        "HINGE_LOSS": 28,
+        "MEMORY_DATA": 29,
+        "ARGMAX": 30,
+        "THRESHOLD": 31,
+        "DUMMY_DATA": 32,
+        "SLICE": 33,
+        "MVN": 34,
+        "ABSVAL": 35,
+        "SILENCE": 36,
+        "CONTRASTIVE_LOSS": 37,
+        "EXP": 38,
+        "DECONVOLUTION": 39,
     },  # fmt: skip
 }
 _V1_TYPES = {
@@ -300,8 +333,10 @@ class _Blob:
                 dtype, offset, count, tagged = self.runs[index]
                 if tagged:  # consecutive unpacked values: (tag, value) records read in one go
                     run = index
-                    while run + 1 < len(self.runs) and self.runs[run + 1][3] and self.runs[run + 1][1] == (
-                        self.runs[run][1] + np.dtype(dtype).itemsize + 1
+                    while (
+                        run + 1 < len(self.runs)
+                        and self.runs[run + 1][3]
+                        and self.runs[run + 1][1] == (self.runs[run][1] + np.dtype(dtype).itemsize + 1)
                     ):
                         run += 1
                     count = run - index + 1

@@ -72,8 +72,7 @@ def file_format(path: str | os.PathLike) -> str:
     if head[:1] in (b"\x0a", b"\x12", b"\x1a", b"\x22", b"\x42") or path.suffix.lower() == ".caffemodel":
         return "caffe"  # a NetParameter starts with its name, layers, inputs or input_shape field
     raise ConversionError(
-        f"{path} is neither a Caffe model (.caffemodel) nor a MatConvNet network (.mat) "
-        f"(it starts with {head[:16]!r})."
+        f"{path} is neither a Caffe model (.caffemodel) nor a MatConvNet network (.mat) (it starts with {head[:16]!r})."
     )
 
 
@@ -126,7 +125,9 @@ def _per_channel(mean: np.ndarray, channels: int, what: str) -> tuple[list[float
     mean = np.asarray(mean, np.float32)
     if mean.ndim >= 2:
         if mean.shape[-1] != channels:
-            raise ConversionError(f"{what} has {mean.shape[-1]} channels (shape {mean.shape}); the net takes {channels}.")
+            raise ConversionError(
+                f"{what} has {mean.shape[-1]} channels (shape {mean.shape}); the net takes {channels}."
+            )
         flat = mean.reshape(-1, channels)
         per_channel = flat.mean(axis=0)
         return [float(v) for v in per_channel], float(np.abs(flat - per_channel).max())
@@ -167,14 +168,17 @@ def _preprocess(mapping: Mapping, net: SourceNet, known: KnownSource | None, mea
     else:
         bgr = np.asarray(IMAGENET_BGR_MEAN, np.float32)
         mean, origin = (bgr if mapping.channel_order == "bgr" else bgr[::-1]), "the ImageNet mean (no mean file given)"
-        notes.append("No mean file was given: the ImageNet per-channel mean is assumed; pass --mean to use the file's own.")
+        notes.append(
+            "No mean file was given: the ImageNet per-channel mean is assumed; pass --mean to use the file's own."
+        )
     per_channel, deviation = _per_channel(mean, channels, origin)
     entry: dict[str, Any] = {"mean_from": origin, "mean_image_max_deviation": round(deviation, 4)}
     if mapping.input_kind == "rgb":
         rgb = per_channel[::-1] if mapping.channel_order == "bgr" else per_channel
         mapping.build["mean"] = [round(v, 6) for v in rgb]
         entry["rgb"] = (
-            f"raw RGB pixels 0-255, shape (batch, T, H, W, 3); the model subtracts the RGB mean {mapping.build['mean']} "
+            "raw RGB pixels 0-255, shape (batch, T, H, W, 3); the model subtracts the RGB mean "
+            f"{mapping.build['mean']} "
             f"(the source took {mapping.channel_order.upper()} input; conv1's channels were reordered)"
         )
     else:
@@ -203,7 +207,7 @@ def _build(mapping: Mapping):
         found = [tuple(a.shape) for a in arrays]
         if expected != found:
             raise ConversionError(f"zoo layer {name!r} takes {expected}; the mapping made {found}")
-        for variable, array in zip(layer.weights, arrays):
+        for variable, array in zip(layer.weights, arrays, strict=True):
             variable.assign(array)
         del arrays
     missing = sorted(weighted - set(mapping.weights))
@@ -317,7 +321,11 @@ def convert_checkpoint(
     command = f"kvz convert {source.name} OUT" + (f" --mean {Path(mean).name}" if mean else "") + (
         f" --model {model}" if model else "")  # fmt: skip
     record = {
-        "tag": tag or (dataset.get("name", "converted").replace("-", "_") + (f"_split{dataset['split']}" if "split" in dataset else "")),
+        "tag": tag
+        or (
+            dataset.get("name", "converted").replace("-", "_")
+            + (f"_split{dataset['split']}" if "split" in dataset else "")
+        ),
         "labels": names,
         "preprocessing": preprocessing,
         "dataset": dataset,

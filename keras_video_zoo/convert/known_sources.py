@@ -101,7 +101,8 @@ KNOWN_SOURCES = (
         ("cuhk_action_spatial_vgg_16_split{split}.caffemodel",),
         "very deep two-stream spatial net, VGG-16 fine-tuned on UCF-101 (Wang et al. 2015, 'Towards Good Practices "
         "for Very Deep Two-Stream ConvNets')",
-        "CUHK / SIAT MMLab (very_deep_two_stream_model), with cuhk_action_spatial_vgg_16_deploy.prototxt and rgb_mean.mat",
+        "CUHK / SIAT MMLab (very_deep_two_stream_model), with cuhk_action_spatial_vgg_16_deploy.prototxt and "
+        "rgb_mean.mat",
         "spatial_stream(trunk='vgg16') (101 classes), exact",
         "non-commercial (CUHK)",
         "ucf101",
@@ -145,7 +146,8 @@ KNOWN_SOURCES = (
         "ucf101",
         {"name": "ucf101"},
         mean=(128.0,),
-        conventions="TV-L1 flow from the authors' gpu_flow tool, bound 20, stored as JPEGs; 10 fields u, v interleaved, "
+        conventions="TV-L1 flow from the authors' gpu_flow tool, bound 20, stored as JPEGs; 10 fields u, v "
+        "interleaved, "
         "centred on the sampled frame (offsets -5 .. +4, cnn_ucf101_get_flow_batch.m); averageImage 128 subtracted",
     ),
     KnownSource(

@@ -68,7 +68,7 @@ def blob(array: np.ndarray, *, v1: bool, packed: bool = True) -> bytes:
     array = np.asarray(array, np.float32)
     if v1:
         dims = [1] * (4 - array.ndim) + list(array.shape)
-        out = b"".join(varint_field(number, dim) for number, dim in zip((1, 2, 3, 4), dims))
+        out = b"".join(varint_field(number, dim) for number, dim in zip((1, 2, 3, 4), dims, strict=True))
     else:
         out = bytes_field(7, bytes_field(1, b"".join(_varint(d) for d in array.shape)))
     values = array.ravel()
@@ -92,12 +92,18 @@ def _param_message(layer: dict) -> bytes:
     kind = layer["type"]
     if kind == "Convolution":
         return (varint_field(1, p["num_output"]) + varint_field(3, p["pad"]) + varint_field(4, p["kernel"])
-                + (varint_field(5, p["group"]) if p.get("group", 1) != 1 else b"") + varint_field(6, p["stride"]))  # fmt: skip
+                + (varint_field(5, p["group"]) if p.get("group", 1) != 1 else b"")
+                + varint_field(6, p["stride"]))  # fmt: skip
     if kind == "Pooling":
         return varint_field(1, 0) + varint_field(2, p["kernel"]) + varint_field(3, p["stride"]) + (
             varint_field(4, p["pad"]) if p.get("pad") else b"")  # fmt: skip
     if kind == "LRN":
-        return varint_field(1, p["local_size"]) + float_field(2, p["alpha"]) + float_field(3, p["beta"]) + float_field(5, p["k"])
+        return (
+            varint_field(1, p["local_size"])
+            + float_field(2, p["alpha"])
+            + float_field(3, p["beta"])
+            + float_field(5, p["k"])
+        )
     if kind == "InnerProduct":
         return varint_field(1, p["num_output"])
     if kind == "Dropout":
@@ -148,15 +154,23 @@ def write_prototxt(path: Path, layers: list[dict], input_dims, *, v1: bool = Fal
     for layer in layers:
         name, kind, p = layer["name"], layer["type"], layer.get("params", {})
         top = name if kind not in ("ReLU", "Dropout") else bottom
-        body = [f'name: "{name}"', f"type: {upper[kind]}" if v1 else f'type: "{kind}"', f'bottom: "{bottom}"', f'top: "{top}"']
+        body = [
+            f'name: "{name}"',
+            f"type: {upper[kind]}" if v1 else f'type: "{kind}"',
+            f'bottom: "{bottom}"',
+            f'top: "{top}"',
+        ]
         if kind == "Convolution":
             group = f" group: {p['group']}" if p.get("group", 1) != 1 else ""
-            body.append(f"convolution_param {{ num_output: {p['num_output']} pad: {p['pad']} kernel_size: {p['kernel']} "
+            body.append(f"convolution_param {{ num_output: {p['num_output']} pad: {p['pad']} "
+                        f"kernel_size: {p['kernel']} "
                         f"stride: {p['stride']}{group} }}")  # fmt: skip
         elif kind == "Pooling":
             body.append(f"pooling_param {{ pool: MAX kernel_size: {p['kernel']} stride: {p['stride']} }}")
         elif kind == "LRN":
-            body.append(f"lrn_param {{ local_size: {p['local_size']} alpha: {p['alpha']} beta: {p['beta']} k: {p['k']} }}")
+            body.append(
+                f"lrn_param {{ local_size: {p['local_size']} alpha: {p['alpha']} beta: {p['beta']} k: {p['k']} }}"
+            )
         elif kind == "InnerProduct":
             body.append(f"inner_product_param {{ num_output: {p['num_output']} }}")
         elif kind == "Dropout":
@@ -328,7 +342,9 @@ def matconvnet_source_net(layers: list[dict], size: int, channels: int) -> Sourc
                       "method": "max"}  # fmt: skip
         elif kind == "lrn":
             params = {"lrn": tuple(float(v) for v in layer["param"])}
-        chain.append(SourceLayer(layer["name"], kind, params, [np.asarray(w, np.float32) for w in layer.get("weights", [])]))
+        chain.append(
+            SourceLayer(layer["name"], kind, params, [np.asarray(w, np.float32) for w in layer.get("weights", [])])
+        )
     return SourceNet("matconvnet", chain)
 
 
@@ -346,7 +362,8 @@ def write_matconvnet(path: Path, layers: list[dict], *, size: int, channels: int
 
     simple = _matconvnet_layers(layers, size, channels)
     normalization = {"imageSize": np.array([size, size, channels], float), "interpolation": "bilinear",
-                     "averageImage": np.zeros((1, 1, channels), np.float32) if average_image is None else average_image}  # fmt: skip
+                     "averageImage": np.zeros((1, 1, channels), np.float32) if average_image is None
+                     else average_image}  # fmt: skip
     meta = {"normalization": normalization}
     if classes is not None:
         meta["classes"] = {"name": _cell(list(classes)), "description": _cell(list(classes))}
@@ -366,7 +383,10 @@ def write_matconvnet(path: Path, layers: list[dict], *, size: int, channels: int
             names, block = [], {}
             if layer["type"] == "conv":
                 names = [layer["name"] + "f", layer["name"] + "b"]
-                params += [{"name": names[0], "value": layer["weights"][0]}, {"name": names[1], "value": layer["weights"][1]}]
+                params += [
+                    {"name": names[0], "value": layer["weights"][0]},
+                    {"name": names[1], "value": layer["weights"][1]},
+                ]
                 block = {"size": np.array(layer["weights"][0].shape, float), "hasBias": True, "pad": layer["pad"],
                          "stride": layer["stride"]}  # fmt: skip
             elif layer["type"] == "pool":

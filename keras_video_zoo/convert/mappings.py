@@ -164,7 +164,10 @@ def _walk_sizes(net: SourceNet, architecture: str, size: int) -> tuple[int | Non
             kernel, stride, padding = next(zoo_pools)
             source, zoo = _source_pool(net, layer, size), _zoo_pool(size, kernel, stride, padding)
             if source != zoo:
-                return None, f"{layer.name} gives {source[0]} (first window at {source[1]}) where the zoo gives {zoo[0]}"
+                return (
+                    None,
+                    f"{layer.name} gives {source[0]} (first window at {source[1]}) where the zoo gives {zoo[0]}",
+                )
             size = source[0]
         if size < 1:
             return None, "the map vanishes"
@@ -253,7 +256,9 @@ def _fc_kernel(net: SourceNet, layer: SourceLayer, map_shape: tuple[int, int, in
             return np.ascontiguousarray(weight.T)
         height, width, channels = map_shape
         if weight.shape[1] != height * width * channels:
-            raise _fail(layer, f"inputs (a {height}x{width}x{channels} map)", height * width * channels, weight.shape[1])
+            raise _fail(
+                layer, f"inputs (a {height}x{width}x{channels} map)", height * width * channels, weight.shape[1]
+            )
         return np.ascontiguousarray(weight.reshape(out, channels, height, width).transpose(2, 3, 1, 0).reshape(-1, out))
     filters = blob if blob.ndim == 4 else blob.reshape(1, 1, *blob.shape)
     if map_shape is not None and filters.shape[:3] != tuple(map_shape):
@@ -339,7 +344,9 @@ def _stream(net: SourceNet, architecture: str, input_size: int | None) -> Mappin
         fan_in = fcs[0].blobs[0].shape[-1]  # (out, in), or (1, 1, out, in) in V1 files
         map_size = math.isqrt(fan_in // last_channels)
         if map_size * map_size * last_channels != fan_in:
-            raise _fail(fcs[0], f"inputs (a square map of {last_channels} channels)", "k*k*" + str(last_channels), fan_in)
+            raise _fail(
+                fcs[0], f"inputs (a square map of {last_channels} channels)", "k*k*" + str(last_channels), fan_in
+            )
     else:
         map_size = _conv_shape(net, fcs[0])[0]
     declared = input_size or (net.input_shape[1] if net.input_shape else None)
@@ -361,7 +368,9 @@ def _stream(net: SourceNet, architecture: str, input_size: int | None) -> Mappin
         model, build, kind = "spatial_stream", {"input_shape": [1, size, size, 3], **common}, "rgb"
     elif channels % 2 == 0:
         if architecture == "cnn_m_2048" and len(lrns) != 1:
-            raise ConversionError("a CNN-M-2048 temporal stream has one LRN (norm1, no norm2); this file has " f"{len(lrns)}")
+            raise ConversionError(
+                f"a CNN-M-2048 temporal stream has one LRN (norm1, no norm2); this file has {len(lrns)}"
+            )
         fields = channels // 2
         build = {
             "input_shape": [fields, size, size, 2],
@@ -408,8 +417,10 @@ def _karpathy(net: SourceNet, target: str, num_classes: int | None) -> Mapping:
     _check_relus(net)
     convs = net.weighted("conv") if net.framework == "caffe" else _trunk_layers(net)[0]
     if len(convs) != 5:
-        raise ConversionError(f"AlexNet has 5 convolutions before its fully connected layers; this file has {len(convs)}")
-    for layer, (kernel, stride, pad) in zip(convs, _CONV_GEOMETRY["alexnet"], strict=True):
+        raise ConversionError(
+            f"AlexNet has 5 convolutions before its fully connected layers; this file has {len(convs)}"
+        )
+    for layer, (kernel, _, _) in zip(convs, _CONV_GEOMETRY["alexnet"], strict=True):
         found = _conv_shape(net, layer)[0]
         if found != kernel:
             raise _fail(layer, "kernel", kernel, found)
@@ -441,7 +452,9 @@ def _karpathy(net: SourceNet, target: str, num_classes: int | None) -> Mapping:
         for zoo_layer in model.layers:
             if zoo_layer.name.split("_")[-1] == f"conv{index}":  # conv1, fovea_conv1, context_conv1
                 shape = tuple(zoo_layer.kernel.shape)
-                weights[zoo_layer.name] = inflated(layer, in_channels, index == 1 and order == "bgr", shape, zoo_layer.name)
+                weights[zoo_layer.name] = inflated(
+                    layer, in_channels, index == 1 and order == "bgr", shape, zoo_layer.name
+                )
         in_channels = _conv_shape(net, layer)[2]
     notes = [
         f"conv1-conv5 from {net.description.get('name') or 'an AlexNet/CaffeNet file'}: a starting point, not an "
@@ -459,13 +472,20 @@ def _inflate(kernel: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarra
         return kernel
     if len(shape) == 5 and shape[1:] == kernel.shape:  # FrameWindowConv (t, h, w, in, out)
         return np.repeat(kernel[None] / shape[0], shape[0], axis=0).astype(np.float32)
-    if len(shape) == 4 and shape[:2] == kernel.shape[:2] and shape[3] == kernel.shape[3] and shape[2] % kernel.shape[2] == 0:
+    if (
+        len(shape) == 4
+        and shape[:2] == kernel.shape[:2]
+        and shape[3] == kernel.shape[3]
+        and shape[2] % kernel.shape[2] == 0
+    ):
         frames = shape[2] // kernel.shape[2]  # early fusion: frames stacked on channels, frame-major
         return (np.tile(kernel, (1, 1, frames, 1)) / frames).astype(np.float32)
     raise ConversionError(f"zoo layer {name!r} has kernel {shape}; the file's kernel is {kernel.shape}")
 
 
-def map_net(net: SourceNet, *, model: str | None = None, input_size: int | None = None, num_classes: int | None = None) -> Mapping:
+def map_net(
+    net: SourceNet, *, model: str | None = None, input_size: int | None = None, num_classes: int | None = None
+) -> Mapping:
     """The zoo model a source net becomes.
 
     Args:

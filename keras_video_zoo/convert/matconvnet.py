@@ -146,7 +146,9 @@ def _dag_layers(layers: list, params: list) -> list[SourceLayer]:
             blobs = [_array(values[n]) for n in names]
             layer_params = _conv_params(block.get("pad"), block.get("stride"))
         elif kind == "pool":
-            layer_params = _pool_params(block.get("poolSize"), block.get("pad"), block.get("stride"), block.get("method"))
+            layer_params = _pool_params(
+                block.get("poolSize"), block.get("pad"), block.get("stride"), block.get("method")
+            )
         elif kind == "lrn":
             layer_params = _lrn_params(block.get("param"))
         chain.append(SourceLayer(name, kind, layer_params, blobs))
@@ -186,4 +188,6 @@ def read_matconvnet(path: str | os.PathLike) -> SourceNet:
         names = names if names is not None and np.size(names) else classes.get("name")
         labels = tuple(str(n) for n in _as_list(names)) if names is not None else ()
     kind = "DagNN" if dag else "SimpleNN"
-    return SourceNet("matconvnet", chain, input_shape=input_shape, mean=mean, labels=labels, description={"format": kind})
+    return SourceNet(
+        "matconvnet", chain, input_shape=input_shape, mean=mean, labels=labels, description={"format": kind}
+    )

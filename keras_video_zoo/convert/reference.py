@@ -110,7 +110,9 @@ def _caffe_forward(net: SourceNet, x: np.ndarray) -> dict[str, np.ndarray]:
         elif layer.kind == "fc":
             weight = np.asarray(layer.blobs[0])
             weight = weight.reshape(-1, weight.shape[-1])  # (out, in); V1 files store (1, 1, out, in)
-            x = x.reshape(x.shape[0], -1) @ weight.T + (np.asarray(layer.blobs[1]).ravel() if len(layer.blobs) > 1 else 0)
+            x = x.reshape(x.shape[0], -1) @ weight.T + (
+                np.asarray(layer.blobs[1]).ravel() if len(layer.blobs) > 1 else 0
+            )
         elif layer.kind == "relu":
             x = np.maximum(x, 0)
         elif layer.kind == "softmax":

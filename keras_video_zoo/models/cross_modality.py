@@ -39,7 +39,8 @@ def cross_modality_init(flow_model: keras.Model, rgb_model: keras.Model) -> list
     flow_kernel_shape = tuple(flow_conv1.kernel.shape)
     if rgb_kernel.shape[:2] != flow_kernel_shape[:2] or rgb_kernel.shape[3] != flow_kernel_shape[3]:
         raise ValueError(
-            f"{flow_conv1.name} kernels differ beyond their input channels: RGB {rgb_kernel.shape}, flow {flow_kernel_shape}. "
+            f"{flow_conv1.name} kernels differ beyond their input channels: RGB {rgb_kernel.shape}, "
+            f"flow {flow_kernel_shape}. "
             "Both models need the same trunk (same width)."
         )
     averaged = rgb_kernel.mean(axis=2, keepdims=True)

@@ -2,7 +2,8 @@
 
 Both streams are CNN-M-2048 (see ``cnn_m_trunk.py``) with fc6 4096 and fc7 2048, or, with
 ``trunk="vgg16"``, VGG-16 (``vgg16_trunk.py``) with fc6 and fc7 4096: the very deep two-stream
-form in which published UCF-101 weights exist (``kvz convert``). They follow the zoo's input contract: the spatial stream takes one-frame clips
+form in which published UCF-101 weights exist (``kvz convert``). They follow the zoo's input
+contract: the spatial stream takes one-frame clips
 ``(batch, 1, H, W, 3)`` of raw pixels; the temporal stream takes ``L`` flow fields
 ``(batch, L, H, W, 2)`` and builds the 2L-channel stack (x1, y1, x2, y2, ...)
 itself, after dequantising and mean flow subtraction.
@@ -113,7 +114,8 @@ def spatial_stream(
     x = ClipShapeCheck(clip_shape, name="clip_shape_check")(inputs)
     x = keras.layers.Rescaling(pixel_scale, offset=offset, name="preprocess")(x)
     x = keras.layers.Reshape(clip_shape[1:], name="squeeze_time")(x)
-    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units or TRUNK_FC_UNITS[trunk])
+    fc_units = fc_units or TRUNK_FC_UNITS[trunk]
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
     model = _stream_model(
         inputs, x, head, trunk=trunk, width=width, lrn_beta=lrn_beta, norm2=True, name=name or "spatial_stream"
     )
@@ -211,7 +213,8 @@ def temporal_stream(
         offset = -flow_mean if isinstance(flow_mean, (int, float)) else [-float(m) for m in flow_mean]
         x = keras.layers.Rescaling(1.0, offset=offset, name="subtract_flow_mean")(x)
     default_name = "temporal_stream_bidirectional" if bidirectional else "temporal_stream"
-    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units or TRUNK_FC_UNITS[trunk])
+    fc_units = fc_units or TRUNK_FC_UNITS[trunk]
+    head = Head.checked(include_top, pooling, num_classes, classifier_activation, dropout, fc_units)
     model = _stream_model(
         inputs, x, head, trunk=trunk, width=width, lrn_beta=lrn_beta, norm2=False, name=name or default_name
     )

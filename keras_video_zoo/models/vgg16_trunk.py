@@ -35,7 +35,9 @@ def scaled_filters(width: float) -> tuple[int, ...]:
 def check_input_size(height: int, width: int) -> None:
     """Raises a ValueError when frames are too small for five 2x2 poolings."""
     if min(height, width) < 32:
-        raise ValueError(f"Input frames of {height}x{width} pixels are too small for the VGG-16 trunk; use at least 32x32.")
+        raise ValueError(
+            f"Input frames of {height}x{width} pixels are too small for the VGG-16 trunk; use at least 32x32."
+        )
 
 
 def vgg16_trunk(x, filters: tuple[int, ...]):

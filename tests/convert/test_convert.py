@@ -13,11 +13,11 @@ import pytest
 
 from keras_video_zoo import create_model
 from keras_video_zoo.cli import main
-from keras_video_zoo.convert import ConversionError, convert_checkpoint, read_mean, reference_forward
+from keras_video_zoo.convert import convert_checkpoint, read_mean, reference_forward
+from keras_video_zoo.convert import lookalikes as fx
 from keras_video_zoo.convert.caffe import read_caffemodel
 from keras_video_zoo.convert.matconvnet import read_matconvnet
 from keras_video_zoo.weights import sha256_file
-from keras_video_zoo.convert import lookalikes as fx
 
 TOLERANCE = 1e-5  # relative to the largest magnitude: float32 round-off
 
@@ -45,7 +45,7 @@ def _assert_every_weight_converted(model, build):
     """No layer keeps its initial weights: a fresh model of the same build differs in every weight."""
     fresh = create_model(model.build_arguments.model, **build)
     for layer in model.layers:
-        for converted, initial in zip(layer.get_weights(), fresh.get_layer(layer.name).get_weights()):
+        for converted, initial in zip(layer.get_weights(), fresh.get_layer(layer.name).get_weights(), strict=True):
             assert not np.allclose(converted, initial), f"{layer.name} kept its initial weights"
 
 
@@ -162,7 +162,9 @@ def test_cuhk_very_deep_pair_converts_exactly_with_their_conventions(tmp_path, r
 
     scipy.io.savemat(tmp_path / "flow_mean.mat", {"image_mean": flow_mean})
     convert_checkpoint(spatial, tmp_path / "s", prototxt=tmp_path / "spatial.prototxt")
-    convert_checkpoint(temporal, tmp_path / "t", prototxt=tmp_path / "temporal.prototxt", mean=tmp_path / "flow_mean.mat")
+    convert_checkpoint(
+        temporal, tmp_path / "t", prototxt=tmp_path / "temporal.prototxt", mean=tmp_path / "flow_mean.mat"
+    )
 
     rgb_model, flow_model = create_model(tmp_path / "s"), create_model(tmp_path / "t")
     assert rgb_model.build_arguments.kwargs["trunk"] == "vgg16" and rgb_model.count_params() > 0
@@ -187,7 +189,11 @@ def test_cuhk_very_deep_pair_converts_exactly_with_their_conventions(tmp_path, r
 def test_matconvnet_networks_convert_exactly(tmp_path, rng, dag):
     layers = fx.vgg16(rng, size=64, classes=4, channels=20) if dag else fx.cnn_m_2048(rng, size=96, classes=4)
     size, channels = (64, 20) if dag else (96, 3)
-    average = np.full((1, 1, channels), 128.0, np.float32) if dag else rng.uniform(100, 125, (size, size, 3)).astype(np.float32)
+    average = (
+        np.full((1, 1, channels), 128.0, np.float32)
+        if dag
+        else rng.uniform(100, 125, (size, size, 3)).astype(np.float32)
+    )
     names = [f"class {i}" for i in range(4)]
     source = fx.write_matconvnet(tmp_path / "net.mat", layers, size=size, channels=channels, dag=dag,
                                  average_image=average, classes=names, wrap_in_net=dag)  # fmt: skip
@@ -229,12 +235,12 @@ def test_alexnet_starts_a_fusion_model_whose_static_clips_give_the_2d_response(t
     x = rng.standard_normal((1, 9, 9, conv2.kernel.shape[2])).astype(np.float32)
     caffe_conv2 = next(layer for layer in fx.source_net(layers).layers if layer.name == "conv2")
     expected = fx_conv(x, caffe_conv2)
-    np.testing.assert_allclose(np.asarray(conv2(x)), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(conv2(x)), expected, rtol=1e-4, atol=1e-4)
     # Slow fusion's temporal kernels are the 2-D ones spread over time: a static clip gives the 2-D response.
     frame = rng.integers(0, 256, (1, 1, 170, 170, 3), dtype=np.uint8)
-    one = np.asarray(keras.Model(single.input, single.get_layer("conv1").output)(frame))
+    one = keras.ops.convert_to_numpy(keras.Model(single.input, single.get_layer("conv1").output)(frame))
     static = np.repeat(frame, 10, axis=1)
-    many = np.asarray(keras.Model(fused.input, fused.get_layer("conv1").output)(static))
+    many = keras.ops.convert_to_numpy(keras.Model(fused.input, fused.get_layer("conv1").output)(static))
     for step in range(many.shape[1]):
         np.testing.assert_allclose(many[0, step], one[0], rtol=1e-4, atol=1e-3)
 
@@ -335,7 +341,13 @@ def test_kvz_convert_writes_a_checkpoint_every_command_takes(tmp_path, rng, caps
 def test_kvz_convert_list_names_every_known_source(capsys):
     assert main(["convert", "--list"]) == 0
     printed = capsys.readouterr().out
-    for name in ("vgg_cnn_m_2048", "cuhk_spatial_vgg16", "cuhk_temporal_vgg16", "feichtenhofer_temporal_vgg16", "bvlc_alexnet"):
+    for name in (
+        "vgg_cnn_m_2048",
+        "cuhk_spatial_vgg16",
+        "cuhk_temporal_vgg16",
+        "feichtenhofer_temporal_vgg16",
+        "bvlc_alexnet",
+    ):
         assert f"{name}:" in printed
     assert "non-commercial" in printed and "sha256: not known here" in printed
 
@@ -343,3 +355,15 @@ def test_kvz_convert_list_names_every_known_source(capsys):
 def test_kvz_convert_needs_a_file_and_a_folder(capsys):
     assert main(["convert"]) == 2
     assert "give FILE and OUT" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="kvz export traces through TensorFlow or PyTorch")
+def test_a_converted_model_exports_with_its_labels(tmp_path, rng):
+    layers = fx.vgg16(rng, size=64, classes=3)
+    source = fx.write_caffemodel(tmp_path / "net.caffemodel", layers, input_dims=[1, 3, 64, 64])
+    labels = tmp_path / "labels.txt"
+    labels.write_text("a\nb\nc\n")
+    convert_checkpoint(source, tmp_path / "ckpt", labels=labels)
+    assert main(["export", "--model", str(tmp_path / "ckpt"), "--format", "onnx", str(tmp_path / "onnx")]) == 0
+    exported = json.loads((tmp_path / "onnx" / "kvz_export.json").read_text())
+    assert exported["labels"] == ["a", "b", "c"] and exported["max_abs_diff"] <= 1e-4

@@ -17,10 +17,9 @@ import pytest
 
 from keras_video_zoo import create_model, two_stream
 from keras_video_zoo.cli import main
-from keras_video_zoo.convert import convert_checkpoint
+from keras_video_zoo.convert import lookalikes as fx
 from keras_video_zoo.data import generate_dataset
 from keras_video_zoo.hub import save_pretrained
-from keras_video_zoo.convert import lookalikes as fx
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +48,8 @@ def test_imagenet_cnn_m_to_a_fine_tuned_fused_two_stream_model_on_the_hub(data_a
     assert set(streams) == {"spatial_stream", "temporal_stream"}
     assert fused.record.base_model == str(tmp_path / "cnn_m")
     out = tmp_path / "report"
-    evaluate = ["evaluate", str(data), "--layout", "ucf101", "--subset", "test", "--model", str(run), "--flow", str(flow),
-                "--out", str(out), "--clips", "2", "--no-plots", "--no-progress"]  # fmt: skip
+    evaluate = ["evaluate", str(data), "--layout", "ucf101", "--subset", "test", "--model", str(run), "--flow",
+                str(flow), "--out", str(out), "--clips", "2", "--no-plots", "--no-progress"]  # fmt: skip
     assert main(evaluate) == 0
     assert set(json.loads((out / "results.json").read_text())["streams"]) == {"spatial", "temporal"}
     # huggingface_hub reads HF_ENDPOINT when it is imported: push from a process of its own, as a user does.
