@@ -13,6 +13,7 @@ setup(
     package_dir={"keras_video_zoo.bundled_weights": "weights"},
     package_data={
         "keras_video_zoo": ["*.json"],
+        "keras_video_zoo.convert": ["*.txt"],  # the published class lists (ImageNet synsets, UCF-101 classInd order)
         "keras_video_zoo.bundled_weights": ["*.json", "*.md", "*/*"],
     },
 )

@@ -71,7 +71,7 @@ def test_the_cli_spells_the_librarys_names_and_defaults():
         flow.DEFAULT_JPEG_QUALITY == storage.DEFAULT_JPEG_QUALITY and flow.REPORT_NAME == dataset_extraction.REPORT_NAME
     )
     assert set(train.RECIPES) == set(recipes.RECIPES) and train.TRANSFER_MODES == transfer.TRANSFER_MODES
-    assert synthetic.KINDS == (*synthetic_dataset.DATASET_KINDS, "real-world")
+    assert synthetic.KINDS == (*synthetic_dataset.DATASET_KINDS, "real-world", "checkpoints")
     assert reading.DAMAGED_POLICIES == report.DAMAGED_POLICIES
     assert flow.DEFAULT_SHORT_SIDE == video_extraction.DEFAULT_SHORT_SIDE
 

@@ -146,6 +146,16 @@ def test_kvz_over_real_world_videos_from_the_wheel(installed):
     assert "kvz flow: extracted the flow of" in flow.stderr
 
 
+def test_kvz_convert_from_the_wheel_names_the_published_classes(installed):
+    """The wheel carries the converter's class lists and look-alike writer: a CNN-M-2048 look-alike gets ImageNet's."""
+    installed.kvz("synthetic", "published", "--kind", "checkpoints")
+    result = installed.kvz("convert", "published/VGG_CNN_M_2048.caffemodel", "cnn-m")
+    assert "spatial_stream (cnn_m_2048)" in result.stdout and "1000 labels" in result.stdout
+    labels = installed.python("import keras_video_zoo as kvz; print(kvz.create_model('cnn-m').record.labels[:2])")
+    assert "('tench', 'goldfish')" in labels.stdout
+    assert "cuhk_temporal_vgg16" in installed.kvz("convert", "--list").stdout
+
+
 def test_tvl1_without_opencv_contrib_is_one_clear_message(installed):
     refused = installed.kvz("flow", "videos/UCF-101", "flow", "--algorithm", "tvl1", check=False)
     assert refused.returncode == 2, refused.stderr
