@@ -401,16 +401,27 @@ def _walk_net(path: Path):
         file.close()
 
 
-def _pair(single, h, w, default=None) -> tuple[int, int]:
-    """Caffe's ``x`` / ``x_h, x_w`` spellings of a 2-D parameter."""
-    if h is not None and w is not None:
-        return int(h), int(w)
-    values = list(single) if isinstance(single, (list, tuple)) or hasattr(single, "__len__") else [single]
-    if not values or values == [None]:
-        if default is None:
-            raise ConversionError("a convolution or pooling layer names no kernel size")
-        return default, default
-    return (int(values[0]), int(values[-1]))
+def _pair(param, name: str, layer: str, default: int | None = None, axes: str | None = None) -> tuple[int, int]:
+    """Caffe's two spellings of a 2-D parameter: ``name`` (one value, or one per axis) or ``<axes>_h`` and ``_w``."""
+    axes = axes or name
+    if param.HasField(f"{axes}_h") and param.HasField(f"{axes}_w"):
+        return int(getattr(param, f"{axes}_h")), int(getattr(param, f"{axes}_w"))
+    value = getattr(param, name)
+    values = list(value) if hasattr(value, "__len__") else ([value] if param.HasField(name) else [])
+    if values:
+        return int(values[0]), int(values[-1])
+    if default is None:
+        raise ConversionError(f"layer {layer!r} names no {name}")
+    return default, default
+
+
+def _geometry(param, layer: str) -> dict[str, tuple[int, int]]:
+    """A convolution's or pooling's kernel, stride and padding, ``(h, w)`` each."""
+    return {
+        "kernel": _pair(param, "kernel_size", layer, axes="kernel"),
+        "stride": _pair(param, "stride", layer, default=1),
+        "pad": _pair(param, "pad", layer, default=0),
+    }
 
 
 def _params(message, kind: str, type_name: str) -> dict:
@@ -419,30 +430,12 @@ def _params(message, kind: str, type_name: str) -> dict:
         p = message.convolution_param
         if list(p.dilation) and any(d != 1 for d in p.dilation):
             raise ConversionError(f"layer {message.name!r} is a dilated convolution; no zoo model has one")
-        return {
-            "num_output": p.num_output,
-            "kernel": _pair(p.kernel_size, p.kernel_h if p.HasField("kernel_h") else None,
-                            p.kernel_w if p.HasField("kernel_w") else None),
-            "stride": _pair(p.stride, p.stride_h if p.HasField("stride_h") else None,
-                            p.stride_w if p.HasField("stride_w") else None, default=1),
-            "pad": _pair(p.pad, p.pad_h if p.HasField("pad_h") else None,
-                         p.pad_w if p.HasField("pad_w") else None, default=0),
-            "group": p.group,
-            "bias_term": p.bias_term,
-        }  # fmt: skip
+        return {"num_output": p.num_output, **_geometry(p, message.name), "group": p.group, "bias_term": p.bias_term}
     if kind == "pool":
         p = message.pooling_param
         if p.global_pooling:
             raise ConversionError(f"layer {message.name!r} pools globally; no zoo trunk does")
-        return {
-            "pool": {0: "max", 1: "avg", 2: "stochastic"}[p.pool],
-            "kernel": _pair(p.kernel_size, p.kernel_h if p.HasField("kernel_h") else None,
-                            p.kernel_w if p.HasField("kernel_w") else None),
-            "stride": _pair(p.stride, p.stride_h if p.HasField("stride_h") else None,
-                            p.stride_w if p.HasField("stride_w") else None, default=1),
-            "pad": _pair(p.pad, p.pad_h if p.HasField("pad_h") else None,
-                         p.pad_w if p.HasField("pad_w") else None, default=0),
-        }  # fmt: skip
+        return {"pool": {0: "max", 1: "avg", 2: "stochastic"}[p.pool], **_geometry(p, message.name)}
     if kind == "lrn":
         p = message.lrn_param
         if p.norm_region != 0:

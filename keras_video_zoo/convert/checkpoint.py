@@ -27,7 +27,7 @@ from keras_video_zoo.convert import caffe, matconvnet
 from keras_video_zoo.convert.known_sources import KnownSource, find_source
 from keras_video_zoo.convert.mappings import FLOW_MEAN_DEFAULT, IMAGENET_BGR_MEAN, Mapping, map_net
 from keras_video_zoo.convert.reference import reference_forward
-from keras_video_zoo.convert.source_net import ConversionError, SourceNet
+from keras_video_zoo.convert.source_net import ConversionError, SourceNet, file_head
 from keras_video_zoo.hub.publish import save_pretrained
 from keras_video_zoo.models import create_model
 from keras_video_zoo.weights import WeightsSpec, sha256_file
@@ -61,12 +61,7 @@ def file_format(path: str | os.PathLike) -> str:
         ConversionError: the file is missing, empty or neither.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConversionError(f"{path}: no such file.")
-    with open(path, "rb") as file:
-        head = file.read(128)
-    if not head:
-        raise ConversionError(f"{path} is empty.")
+    head = file_head(path)
     if head.startswith(b"MATLAB"):
         return "matconvnet"
     if head[:1] in (b"\x0a", b"\x12", b"\x1a", b"\x22", b"\x42") or path.suffix.lower() == ".caffemodel":

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_video_zoo.convert.source_net import ConversionError, SourceLayer, SourceNet
+from keras_video_zoo.convert.source_net import ConversionError, SourceLayer, SourceNet, file_head
 
 _SIMPLE_KINDS = {
     "conv": "conv", "relu": "relu", "pool": "pool", "normalize": "lrn", "lrn": "lrn", "dropout": "dropout",
@@ -34,13 +34,7 @@ _DAG_KINDS = {
 def _load(path: Path) -> dict[str, Any]:
     import scipy.io
 
-    if not path.is_file():
-        raise ConversionError(f"{path}: no such file.")
-    with open(path, "rb") as file:
-        head = file.read(128)
-    if not head:
-        raise ConversionError(f"{path} is empty.")
-    if b"MATLAB 7.3 MAT-file" in head:
+    if b"MATLAB 7.3 MAT-file" in file_head(path):
         raise ConversionError(
             f"{path} is a MATLAB v7.3 (HDF5) file; save it as v7 first: in MATLAB or Octave, "
             "net = load('FILE'); save('FILE_v7.mat', '-struct', 'net', '-v7')"

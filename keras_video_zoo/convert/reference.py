@@ -92,6 +92,15 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+def _pointwise(kind: str, x: np.ndarray) -> np.ndarray:
+    """ReLU and softmax, the same in both frameworks; dropout is the identity at test time."""
+    if kind == "relu":
+        return np.maximum(x, 0)
+    if kind == "softmax":
+        return _softmax(x.reshape(x.shape[0], -1))
+    return x
+
+
 def _caffe_forward(net: SourceNet, x: np.ndarray) -> dict[str, np.ndarray]:
     outputs = {}
     for layer in net.layers:
@@ -113,10 +122,8 @@ def _caffe_forward(net: SourceNet, x: np.ndarray) -> dict[str, np.ndarray]:
             x = x.reshape(x.shape[0], -1) @ weight.T + (
                 np.asarray(layer.blobs[1]).ravel() if len(layer.blobs) > 1 else 0
             )
-        elif layer.kind == "relu":
-            x = np.maximum(x, 0)
-        elif layer.kind == "softmax":
-            x = _softmax(x.reshape(x.shape[0], -1))
+        else:
+            x = _pointwise(layer.kind, x)
         outputs[layer.name] = x
     return outputs
 
@@ -166,10 +173,8 @@ def _matconvnet_forward(net: SourceNet, x: np.ndarray) -> dict[str, np.ndarray]:
             depth, kappa, alpha, beta = p["lrn"]
             before = (int(depth) - 1) // 2
             x = _lrn(x, before, int(depth) - before - 1, kappa, alpha, beta, axis=3)
-        elif layer.kind == "relu":
-            x = np.maximum(x, 0)
-        elif layer.kind == "softmax":
-            x = _softmax(x.reshape(x.shape[0], -1))
+        else:
+            x = _pointwise(layer.kind, x)
         outputs[layer.name] = x
     return outputs
 

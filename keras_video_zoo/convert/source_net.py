@@ -10,6 +10,7 @@ source's own semantics, so a mapping is checked against something it did not com
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,17 @@ KINDS = ("conv", "fc", "pool", "lrn", "relu", "dropout", "softmax")
 
 class ConversionError(ValueError):
     """A file that cannot be converted: not a model, truncated, another architecture, a bad mean file."""
+
+
+def file_head(path: Path, size: int = 128) -> bytes:
+    """A file's first bytes; a ConversionError naming the file when it is missing or empty."""
+    if not path.is_file():
+        raise ConversionError(f"{path}: no such file.")
+    with open(path, "rb") as file:
+        head = file.read(size)
+    if not head:
+        raise ConversionError(f"{path} is empty.")
+    return head
 
 
 @dataclass
