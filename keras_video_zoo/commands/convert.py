@@ -35,6 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--num-classes", type=int, metavar="N", help="AlexNet/CaffeNet starts: the new head's classes")
     parser.add_argument("--source", metavar="NAME", help="which known source (--list) a renamed file is")
     parser.add_argument("--tag", help="the checkpoint's tag (default: its dataset, e.g. ucf101_split1)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run, needs_tensorflow=False)
 
 
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             num_classes=args.num_classes,
             known_source=args.source,
             tag=args.tag,
+            progress=not args.no_progress,
         )
     except ConversionError as error:
         print(f"kvz convert: {args.file}: {error}", file=sys.stderr)

@@ -22,6 +22,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from tqdm.auto import tqdm
 
 from keras_video_zoo.convert import caffe, matconvnet
 from keras_video_zoo.convert.known_sources import KnownSource, find_source
@@ -193,10 +194,11 @@ def _preprocess(mapping: Mapping, net: SourceNet, known: KnownSource | None, mea
     return entry
 
 
-def _build(mapping: Mapping):
+def _build(mapping: Mapping, progress: bool):
     model = create_model(mapping.model, **mapping.build)
     weighted = {layer.name for layer in model.layers if layer.weights}
-    for name, produce in mapping.weights.items():
+    layers = tqdm(mapping.weights.items(), "converting", unit="layer", leave=False, disable=not progress)
+    for name, produce in layers:
         layer, arrays = model.get_layer(name), produce()  # one layer's arrays at a time
         expected = [tuple(w.shape) for w in layer.weights]
         found = [tuple(a.shape) for a in arrays]
@@ -257,6 +259,7 @@ def convert_checkpoint(
     num_classes: int | None = None,
     known_source: str | None = None,
     tag: str | None = None,
+    progress: bool = True,
 ) -> ConvertedCheckpoint:
     """Converts a published Caffe or MatConvNet checkpoint into a zoo checkpoint folder.
 
@@ -273,6 +276,7 @@ def convert_checkpoint(
         num_classes: AlexNet/CaffeNet files: the new head's classes.
         known_source: which :data:`~.known_sources.KNOWN_SOURCES` entry the file is, when renamed.
         tag: the checkpoint's tag (default: the dataset's name).
+        progress: show a progress bar while the layers are read and converted.
 
     Returns:
         :class:`ConvertedCheckpoint`.
@@ -292,7 +296,7 @@ def convert_checkpoint(
     mapping = map_net(net, model=model, input_size=input_size, num_classes=num_classes)
     notes = list(mapping.notes)
     preprocessing = _preprocess(mapping, net, known, mean, notes)
-    built = _build(mapping)
+    built = _build(mapping, progress)
     difference = verify(built, mapping, net) if mapping.exact else None
     if difference is not None and difference > TOLERANCE:
         raise ConversionError(

@@ -13,7 +13,7 @@ import pytest
 
 from keras_video_zoo import create_model
 from keras_video_zoo.cli import main
-from keras_video_zoo.convert import convert_checkpoint, read_mean, reference_forward
+from keras_video_zoo.convert import ConversionError, convert_checkpoint, read_mean, reference_forward
 from keras_video_zoo.convert import lookalikes as fx
 from keras_video_zoo.convert.caffe import read_caffemodel
 from keras_video_zoo.convert.matconvnet import read_matconvnet
@@ -367,3 +367,19 @@ def test_a_converted_model_exports_with_its_labels(tmp_path, rng):
     assert main(["export", "--model", str(tmp_path / "ckpt"), "--format", "onnx", str(tmp_path / "onnx")]) == 0
     exported = json.loads((tmp_path / "onnx" / "kvz_export.json").read_text())
     assert exported["labels"] == ["a", "b", "c"] and exported["max_abs_diff"] <= 1e-4
+
+
+def test_a_renamed_file_is_named_with_source_and_npy_means_read_as_caffe_saves_them(tmp_path, rng):
+    layers = fx.vgg16(rng, size=64, classes=101)
+    source = fx.write_caffemodel(tmp_path / "downloaded.caffemodel", layers, input_dims=[1, 3, 64, 64])
+    mean = rng.uniform(90, 130, (3, 64, 64)).astype(np.float32)  # (C, H, W), as Caffe's Python tools save it
+    np.save(tmp_path / "mean.npy", mean)
+    np.testing.assert_array_equal(read_mean(tmp_path / "mean.npy"), mean.transpose(1, 2, 0))
+    record = convert_checkpoint(
+        source, tmp_path / "out", known_source="cuhk_spatial_vgg16", mean=tmp_path / "mean.npy"
+    ).record
+    assert record.labels[0] == "ApplyEyeMakeup" and record.dataset == {"name": "ucf101"}
+    assert record.recipe["converted_from"]["known_source"] == "cuhk_spatial_vgg16"
+    assert record.model_kwargs["mean"] == pytest.approx(mean.reshape(3, -1).mean(axis=1)[::-1], abs=1e-3)
+    with pytest.raises(ConversionError, match="not a known source"):
+        convert_checkpoint(source, tmp_path / "other", known_source="nope")
