@@ -26,14 +26,17 @@ from typing import Any
 import numpy as np
 
 from keras_video_zoo.convert.source_net import ConversionError, SourceLayer, SourceNet
-from keras_video_zoo.models import create_model
+from keras_video_zoo.models import cnn_m_trunk, create_model, karpathy_trunk, vgg16_trunk
 from keras_video_zoo.models.common import scale_filters
 from keras_video_zoo.registry import get_model_entry
 
 ARCHITECTURES = ("cnn_m_2048", "vgg16", "alexnet")
-CNN_M_FILTERS, VGG16_FILTERS, ALEXNET_FILTERS = (96, 256, 512, 512, 512), (64, 128, 256, 512, 512), (
-    96, 256, 384, 384, 256)  # fmt: skip
-VGG16_CONVS_PER_BLOCK = (2, 2, 3, 3, 3)
+VGG16_CONVS_PER_BLOCK = tuple(count for _, count in vgg16_trunk.BLOCKS)
+PAPER_FILTERS = {  # Karpathy et al.'s trunk has AlexNet's filter counts
+    "cnn_m_2048": cnn_m_trunk.FILTERS,
+    "vgg16": tuple(filters for filters, _ in vgg16_trunk.BLOCKS),
+    "alexnet": karpathy_trunk.FILTERS,
+}
 # (kernel, stride, pad) of each conv as Caffe writes it (MatConvNet: the same pad on all four sides).
 _CONV_GEOMETRY = {
     "cnn_m_2048": [(7, 2, 0), (5, 2, 1), (3, 1, 1), (3, 1, 1), (3, 1, 1)],
@@ -331,13 +334,8 @@ def _stream(net: SourceNet, architecture: str, input_size: int | None) -> Mappin
     geometry = _CONV_GEOMETRY[architecture]
     for layer, (kernel, stride, pad) in zip(convs, geometry, strict=True):
         _check_conv(net, layer, kernel, stride, pad)
-    paper = CNN_M_FILTERS if architecture == "cnn_m_2048" else VGG16_FILTERS
-    names = (
-        ["conv1", "conv2", "conv3", "conv4", "conv5"]
-        if architecture == "cnn_m_2048"
-        else [f"conv{b}_{i}" for b, n in enumerate(VGG16_CONVS_PER_BLOCK, 1) for i in range(1, n + 1)]
-    )
-    width = _width(convs, net, paper)
+    names = ["conv1", "conv2", "conv3", "conv4", "conv5"] if architecture == "cnn_m_2048" else vgg16_trunk.conv_names()
+    width = _width(convs, net, PAPER_FILTERS[architecture])
     channels = _input_channels(net, convs)
     last_channels = _conv_shape(net, convs[-1])[2]
     if net.framework == "caffe":
@@ -424,7 +422,7 @@ def _karpathy(net: SourceNet, target: str, num_classes: int | None) -> Mapping:
         found = _conv_shape(net, layer)[0]
         if found != kernel:
             raise _fail(layer, "kernel", kernel, found)
-    width = _width(convs, net, ALEXNET_FILTERS)
+    width = _width(convs, net, PAPER_FILTERS["alexnet"])
     entry = get_model_entry(target)
     if entry.factory.__name__ not in KARPATHY_TARGETS:
         raise ConversionError(
