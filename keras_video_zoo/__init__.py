@@ -18,8 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from keras_video_zoo import runtime
-
-__version__ = "0.2.0"
+from keras_video_zoo.version import __version__
 
 runtime.configure_environment()  # before TensorFlow loads: oneDNN kernels on every x86 CPU
 

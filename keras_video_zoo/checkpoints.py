@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_video_zoo import __version__
+from keras_video_zoo.version import __version__
 from keras_video_zoo.weights import (
     RECORD_FILENAME,
     ChecksumError,

@@ -9,7 +9,6 @@ from keras_video_zoo.commands.clip_sources import add_source_arguments
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
 
-PROTOCOLS = ("karpathy", "two_stream", "uniform:K")
 SIMONYAN_MODELS = ("spatial_stream", "temporal_stream", "two_stream")  # evaluated with the two-stream protocol
 
 

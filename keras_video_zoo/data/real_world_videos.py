@@ -30,7 +30,6 @@ import numpy as np
 from keras_video_zoo.opencv import cv2
 
 CLASSES = ("left", "up")
-EXPECTATIONS = ("video", "damaged", "skipped", "ignored")
 MANIFEST = "real_world_videos.json"
 MIN_FRAMES = 12
 

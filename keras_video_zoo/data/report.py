@@ -9,19 +9,10 @@ everywhere. Pipelines that read a video every epoch count each file once.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 # What happens to a damaged video (one that decodes fewer frames than its container reports,
 # or whose decoder reports errors): use the frames that decode, or skip it.
 DAMAGED_POLICIES = ("use", "skip")
-
-
-@dataclass(frozen=True)
-class VideoNote:
-    """One thing worth saying about one video."""
-
-    path: str
-    detail: str
 
 
 class VideoReport:

@@ -110,12 +110,6 @@ def confusion_matrix(labels: Sequence[int], predictions: Sequence[int], num_clas
     return flat.reshape(num_classes, num_classes)
 
 
-def _single_labels(truth: np.ndarray, what: str) -> np.ndarray:
-    if (truth.sum(axis=1) != 1).any():
-        raise ValueError(f"{what} needs exactly one label per sample; some samples have several.")
-    return truth.argmax(axis=1)
-
-
 def per_class_accuracy(scores, labels: Labels) -> np.ndarray:
     """Per class: the fraction of its samples whose top-1 class is a true label (NaN without samples).
 

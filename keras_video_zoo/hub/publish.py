@@ -20,13 +20,12 @@ from typing import Any
 
 import keras
 
-from keras_video_zoo import __version__
 from keras_video_zoo.checkpoints import embed_record, require_huggingface_hub
 from keras_video_zoo.hub.model_card import build_model_card, is_generated_card
 from keras_video_zoo.models.pretrained import describe_model
+from keras_video_zoo.version import __version__
 from keras_video_zoo.weights import RECORD_FILENAME, WeightsSpec
 
-KERAS_FILES = ("config.json", "metadata.json", "model.weights.h5")
 CARD_FILENAME = "README.md"
 
 

@@ -10,7 +10,7 @@ through :func:`replace_classifier`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 import keras
 
@@ -180,7 +180,3 @@ def _copy(source: keras.Model, target: keras.Model, skip: set[str], dropout_rate
                 layer.rate = rates[layer.name]
     return mismatches
 
-
-def classes_differ(model: keras.Model, num_classes: NumClasses | Mapping[str, int]) -> bool:
-    """Whether ``num_classes`` differs from the model's head."""
-    return head_classes(model) != (num_classes if isinstance(num_classes, int) else dict(num_classes))
