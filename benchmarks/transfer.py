@@ -45,7 +45,7 @@ from keras_video_zoo.data.sampling import KarpathyProtocol
 from keras_video_zoo.data.synthetic_dataset import class_kind_groups, default_data_dir
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos
 from keras_video_zoo.markdown import markdown_table
-from keras_video_zoo.training.transfer import TRANSFER_MODES
+from keras_video_zoo.models.transfer import TRANSFER_MODES
 
 NAME = "transfer"
 BASE = "slow_fusion_tiny.synthetic"

@@ -12,7 +12,8 @@ from keras_video_zoo.commands import flow, reading, synthetic, train
 from keras_video_zoo.data import report, synthetic_dataset
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.flow import dataset_extraction, extraction, quantisation, storage, video_extraction
-from keras_video_zoo.training import recipes, transfer
+from keras_video_zoo.models import transfer
+from keras_video_zoo.training import recipes
 
 # What TensorFlow's C++ code and FFmpeg write on their own, which kvz must not show by default.
 RAW_LINE = re.compile(r"^(WARNING: All log messages|[IWE]\d{4} |\[\w+ @ 0x|.*(cudart_stub|cpu_feature_guard|absl::))")

@@ -120,7 +120,7 @@ def finetune(target_root: Path, out: Path, *, epochs: int, seed: int, clips: int
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
     from keras_video_zoo.evaluation.plots import plot_training_curves
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos
-    from keras_video_zoo.training.transfer import trainable_report
+    from keras_video_zoo.models.transfer import trainable_report
     from keras_video_zoo.training.video_training import train_on_videos
 
     train, test = ucf101(target_root, split=1, subset="train"), ucf101(target_root, split=1, subset="test")

@@ -19,7 +19,7 @@ FINAL_MODEL = "model.keras"  # the un-augmented model with its record inside, in
 
 
 RECIPES = ("karpathy", "simonyan", "simonyan_finetune", "small_adam")  # keras_video_zoo.training.recipes.RECIPES
-TRANSFER_MODES = ("scratch", "top", "top3", "all")  # keras_video_zoo.training.transfer.TRANSFER_MODES
+TRANSFER_MODES = ("scratch", "top", "top3", "all")  # keras_video_zoo.models.transfer.TRANSFER_MODES
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, *, transfer: str | None) -> None:
@@ -93,9 +93,9 @@ def build_model(source: str, dataset, transfer: str | None, seed: int | None, cr
     """
     from keras_video_zoo.commands.model_source import class_names, load_model
     from keras_video_zoo.models.heads import head_classes
+    from keras_video_zoo.models.transfer import prepare_transfer
     from keras_video_zoo.models.two_stream import temporal_stream_from, two_stream
     from keras_video_zoo.registry import is_registered
-    from keras_video_zoo.training.transfer import prepare_transfer
 
     if cross_modality:
         rgb = load_model(source)
@@ -164,7 +164,7 @@ def _svm_split(dataset, fraction: float, seed: int | None, usable: set[str]):
 
 
 def _train_stream(stream, source, run_dir: Path, args, sampler, validation=None) -> None:
-    from keras_video_zoo.training.transfer import trainable_report
+    from keras_video_zoo.models.transfer import trainable_report
     from keras_video_zoo.training.video_training import train_on_source
 
     print(trainable_report(stream))

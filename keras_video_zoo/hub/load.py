@@ -17,7 +17,7 @@ from keras_video_zoo.checkpoints import Checkpoint, HubOptions, resolve_checkpoi
 from keras_video_zoo.models import create_model
 from keras_video_zoo.models.heads import head_classes
 from keras_video_zoo.models.pretrained import loaded_record
-from keras_video_zoo.training.transfer import TRANSFER_MODES, prepare_transfer
+from keras_video_zoo.models.transfer import TRANSFER_MODES, prepare_transfer
 
 
 def fetch_checkpoint(
@@ -65,7 +65,7 @@ def from_pretrained(
         num_classes: classes wanted; a count that differs from the checkpoint's gives a new
             classifier (every other layer keeps its weights).
         transfer: ``"scratch"``, ``"top"``, ``"top3"`` or ``"all"``
-            (:func:`keras_video_zoo.training.transfer.prepare_transfer`): which layers train, and
+            (:func:`keras_video_zoo.models.transfer.prepare_transfer`): which layers train, and
             the paper's dropout in front of them. ``None``: every layer trains, dropout as saved.
         dropout: drop rate before the trained layers (transfer only; default 0.9 for top/top3).
         seed: seed for a new head's initialisation.

@@ -3,7 +3,7 @@
 Every zoo model ends in the same named layers (``fc6_dropout, fc6, fc7_dropout, fc7,
 predictions_dropout, predictions``; ``predictions_<dataset>`` for multi-task heads), so these
 are statements about layer names, true for every family. Transfer learning
-(:mod:`keras_video_zoo.training.transfer`) and checkpoint loading
+(:mod:`keras_video_zoo.models.transfer`) and checkpoint loading
 (:func:`keras_video_zoo.models.create_model` with a new ``num_classes``) both change the head
 through :func:`replace_classifier`.
 """

@@ -1,5 +1,7 @@
-"""Training: recipes, transfer modes, the training loop, distribution, multi-task losses."""
+"""Training: recipes, the training loop, distribution, multi-task losses; the transfer modes (beside the heads, in
+:mod:`keras_video_zoo.models.transfer`) are re-exported here."""
 
+from keras_video_zoo.models.transfer import TRANSFER_MODES, prepare_transfer, trainable_report
 from keras_video_zoo.training.distribution import (
     DataService,
     distribute_dataset,
@@ -10,7 +12,6 @@ from keras_video_zoo.training.distribution import (
 from keras_video_zoo.training.fit import StopAtStep, check_dataset_classes, default_loss_and_metrics, fit, plan_steps
 from keras_video_zoo.training.multitask import IGNORE_LABEL, multitask_labels, multitask_losses
 from keras_video_zoo.training.recipes import RECIPES, Recipe, get_recipe, precision_policy
-from keras_video_zoo.training.transfer import TRANSFER_MODES, prepare_transfer, trainable_report
 
 __all__ = [
     "IGNORE_LABEL",
