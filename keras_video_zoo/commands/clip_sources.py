@@ -31,7 +31,8 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stacking",
         choices=STACKING_MODES,
-        help="how flow fields are stacked (default: bidirectional for *_bidirectional models, else forward)",
+        help="how flow fields are stacked (default: the stacking the model was built with, forward unless it says "
+        "otherwise)",
     )
     add_reading_arguments(
         parser,
@@ -46,19 +47,13 @@ def streams_of(model) -> dict:
     Raises:
         CommandError: the model is neither a clip model nor a two-stream model.
     """
-    from keras_video_zoo.models.heads import nested_models
+    from keras_video_zoo.models.description import describe
 
-    streams = nested_models(model) if len(model.inputs) == 2 else [model]
-    kinds = {"rgb": None, "flow": None}
-    for stream in streams:
-        shape = stream.input_shape
-        if not isinstance(shape, tuple) or len(shape) != 5 or shape[-1] not in (2, 3):
-            raise CommandError(
-                f"{model.name} takes {shape}: not a clip model (T, H, W, 3), a flow stream "
-                "(L, H, W, 2), or a two-stream model of the two."
-            )
-        kinds["flow" if shape[-1] == 2 else "rgb"] = stream
-    return kinds
+    try:
+        description = describe(model)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return {"rgb": description.rgb, "flow": description.flow}
 
 
 def rgb_source(stream, dataset, args: argparse.Namespace):
@@ -79,13 +74,14 @@ def rgb_source(stream, dataset, args: argparse.Namespace):
 def flow_source(stream, dataset, args: argparse.Namespace):
     """The temporal stream's stacks from ``--flow`` (flow folders, or a shard folder with flow shards)."""
     from keras_video_zoo.flow.sources import FlowFolders, FlowShards
+    from keras_video_zoo.models.description import flow_stacking
 
     if not args.flow:
         raise CommandError(
             f"{stream.name} is a temporal stream: give its videos' optical flow with --flow FLOW (make it with "
             "kvz flow SOURCE FLOW)."
         )
-    mode = args.stacking or ("bidirectional" if "bidirectional" in stream.name else "forward")
+    mode = args.stacking or flow_stacking(stream)
     options = {"fields": stream.input_shape[1], "mode": mode}
     try:
         if (Path(args.flow) / "plan.json").is_file():  # a kvz prepare shard folder with flow shards beside it

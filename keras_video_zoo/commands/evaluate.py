@@ -9,8 +9,6 @@ from keras_video_zoo.commands.clip_sources import add_source_arguments
 from keras_video_zoo.commands.dataset_arguments import add_dataset_arguments, dataset_from_arguments
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
 
-SIMONYAN_MODELS = ("spatial_stream", "temporal_stream", "two_stream")  # evaluated with the two-stream protocol
-
 
 def make_protocol(text: str, frames: int, clips: int | None = None):
     """The protocol named ``text`` (``karpathy``, ``two_stream`` or ``uniform:K``) for ``frames``-frame clips.
@@ -72,9 +70,9 @@ def check_class_names(model, dataset) -> None:
 
 def default_protocol(model) -> str:
     """``two_stream`` for the spatial, temporal and two-stream models, ``karpathy`` for the fusion CNNs."""
-    built = getattr(model, "build_arguments", None)
-    family = (built.model if built is not None else model.name) or ""
-    return "two_stream" if family.startswith(SIMONYAN_MODELS) or len(model.inputs) == 2 else "karpathy"
+    from keras_video_zoo.models.description import describe
+
+    return describe(model).protocol
 
 
 def run(args: argparse.Namespace) -> int:

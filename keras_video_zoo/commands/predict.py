@@ -103,13 +103,12 @@ class Scorer:
         from keras_video_zoo.data.geometry import FrameGeometry
         from keras_video_zoo.data.sampling import UniformClipsProtocol
         from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
-        from keras_video_zoo.models.heads import nested_models
+        from keras_video_zoo.models.description import describe
         from keras_video_zoo.views import CENTRE
 
         self.model, self.clips = model, clips
-        streams = nested_models(model) if len(model.inputs) == 2 else [model]
-        self.rgb = next((s for s in streams if s.input_shape[-1] == 3), None)
-        self.flow = next((s for s in streams if s.input_shape[-1] == 2), None)
+        self.description = describe(model)
+        self.rgb, self.flow = self.description.rgb, self.description.flow
         self.scorers = {}
         for stream in filter(None, (self.rgb, self.flow)):
             flow = stream.input_shape[-1] == 2
@@ -130,9 +129,9 @@ class Scorer:
         scores, problems = {}, []
         if self.flow is not None:
             scorer, geometry = self.scorers[self.flow.name]
-            mode = "bidirectional" if "bidirectional" in self.flow.name else "forward"
             stacks, frames, decoded = video_flow_stacks(
-                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=geometry, mode=mode
+                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=geometry,
+                mode=self.description.stacking,
             )
             scores["flow"] = np.asarray(scorer.predict_on_batch(stacks)).mean(axis=0)
             problems.append(decoded.problems())

@@ -193,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_source
     from keras_video_zoo.hub.publish import save_keras_file
+    from keras_video_zoo.models.description import describe
     from keras_video_zoo.models.two_stream import two_stream
     from keras_video_zoo.registry import BuildArguments, is_registered
 
@@ -214,9 +215,7 @@ def run(args: argparse.Namespace) -> int:
         model = build_model(args.model, dataset, args.transfer, args.seed, args.cross_modality)
         streams = streams_of(model)
         two = streams["rgb"] is not None and streams["flow"] is not None
-        fusion = args.fusion or (
-            "svm" if any(type(layer).__name__ == "LinearSVMFusion" for layer in model.layers) else "average"
-        )
+        fusion = args.fusion or describe(model).fusion or "average"
         fit_set, held_out = dataset, None
         if two and fusion == "svm":
             usable = _usable_by_both(model, dataset, args)

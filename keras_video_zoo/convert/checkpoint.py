@@ -295,6 +295,8 @@ def convert_checkpoint(
     net = read_source(source, prototxt)
     mapping = map_net(net, model=model, input_size=input_size, num_classes=num_classes)
     notes = list(mapping.notes)
+    if mapping.input_kind == "flow" and known is not None and known.stacking:
+        mapping.build["stacking"] = known.stacking  # the model records it: pipelines then feed the stacks it knows
     preprocessing = _preprocess(mapping, net, known, mean, notes)
     built = _build(mapping, progress)
     difference = verify(built, mapping, net) if mapping.exact else None

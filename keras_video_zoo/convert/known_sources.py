@@ -35,6 +35,7 @@ class KnownSource:
         mean: the per-channel mean its code subtracts, in the net's own channel order, when no mean file is given.
         conventions: how its authors' code feeds it (for the record and the README).
         sha256: the file's sha256, where known.
+        stacking: for temporal streams, how its authors' code chose the flow fields (recorded in the model).
     """
 
     name: str
@@ -49,6 +50,7 @@ class KnownSource:
     mean: tuple[float, ...] | None = None
     conventions: str = ""
     sha256: str | None = None
+    stacking: str | None = None
 
 
 _VGG_BGR_MEAN = (103.939, 116.779, 123.68)
@@ -124,6 +126,7 @@ KNOWN_SOURCES = (
         {"name": "ucf101"},
         mean=(128.0,),
         conventions=_FLOW_CUHK,
+        stacking="forward",
     ),
     KnownSource(
         "feichtenhofer_spatial_vgg16",
@@ -149,6 +152,7 @@ KNOWN_SOURCES = (
         conventions="TV-L1 flow from the authors' gpu_flow tool, bound 20, stored as JPEGs; 10 fields u, v "
         "interleaved, "
         "centred on the sampled frame (offsets -5 .. +4, cnn_ucf101_get_flow_batch.m); averageImage 128 subtracted",
+        stacking="centred",
     ),
     KnownSource(
         "bvlc_alexnet",

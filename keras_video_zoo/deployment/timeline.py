@@ -40,7 +40,7 @@ from keras_video_zoo.flow.live import quantized_stack
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND
 from keras_video_zoo.flow.stacking import stack_indices, tau_range
 from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
-from keras_video_zoo.models.heads import nested_models
+from keras_video_zoo.models.description import describe, flow_stacking
 from keras_video_zoo.models.pretrained import class_names as model_class_names
 from keras_video_zoo.views import CENTRE
 
@@ -221,17 +221,10 @@ class _FlowStream:
 
 def _streams(model):
     """(streams, the RGB stream or None, the flow stream or None, frames a window needs)."""
-    streams = nested_models(model) if len(model.inputs) == 2 else [model]
-    if any(not isinstance(s.input_shape, tuple) or len(s.input_shape) != 5 for s in streams):
-        raise ValueError(
-            f"{model.name} takes {model.input_shape}: not a clip model, a flow stream or a two-stream model."
-        )
-    rgb = next((s for s in streams if s.input_shape[-1] == 3), None)
-    flow = next((s for s in streams if s.input_shape[-1] == 2), None)
-    if rgb is None and flow is None:
-        raise ValueError(f"{model.name} takes {model.input_shape}: neither RGB clips nor flow stacks.")
+    description = describe(model)
+    rgb, flow = description.rgb, description.flow
     needed = max(rgb.input_shape[1] if rgb is not None else 1, flow.input_shape[1] + 1 if flow is not None else 1)
-    return streams, rgb, flow, needed
+    return description.streams, rgb, flow, needed
 
 
 def check_window(model, window: int | None, stride: int | None) -> tuple[int, int]:
@@ -280,7 +273,7 @@ def predict_video(
         batch_size: windows scored at once.
         smooth: average the window scores over this many windows before merging segments.
         short_side: the side of the centred square frames are fitted to (default: the model's pipeline size).
-        flow_mode: the temporal stream's stacking (default: bidirectional for ``*_bidirectional`` models).
+        flow_mode: the temporal stream's stacking (default: the one the model records).
         class_names: the classes (default: the model's record, else ``class_0 ...``).
         backend: the decoder.
 
@@ -304,7 +297,7 @@ def predict_video(
         rgb_positions = np.rint(np.linspace(0, window - 1, rgb.input_shape[1])).astype(int)
     if flow is not None:
         scorers["flow"] = with_views(flow, (CENTRE,), flow="uint8", resize=None)
-        mode = flow_mode or ("bidirectional" if "bidirectional" in flow.name else "forward")
+        mode = flow_mode or flow_stacking(flow)
         flow_stream = _FlowStream(flow.input_shape[1], mode, window, DEFAULT_BOUND, DEFAULT_ALGORITHM)
     info = probe_video(path, backend=backend)
     fps = info.fps if info.fps > 0 else DEFAULT_FPS

@@ -22,6 +22,7 @@ from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.evaluation import metrics
 from keras_video_zoo.flow.sources import FlowFolders
 from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.models.description import describe
 from keras_video_zoo.models.heads import nested_models
 from keras_video_zoo.models.two_stream import svm_fusion_layer
 
@@ -252,7 +253,7 @@ def evaluate_on_flow(
 
 def fuse_scores(model, spatial: np.ndarray, temporal: np.ndarray) -> np.ndarray:
     """A two-stream model's fusion of its streams' scores: their average, or its fitted linear SVM."""
-    if any(type(layer).__name__ == "LinearSVMFusion" for layer in model.layers):
+    if describe(model).fusion == "svm":
         return np.asarray(svm_fusion_layer(model)([np.asarray(spatial, "float32"), np.asarray(temporal, "float32")]))
     return (np.asarray(spatial) + np.asarray(temporal)) / 2
 

@@ -5,7 +5,7 @@ from keras_video_zoo.layers.clip_shape_check import ClipShapeCheck
 from keras_video_zoo.layers.frame_pooling import FrameMaxPooling
 from keras_video_zoo.layers.frame_selection import SelectFrames
 from keras_video_zoo.layers.frame_window_convolution import FrameWindowConv
-from keras_video_zoo.layers.frames_to_channels import FramesToChannels
+from keras_video_zoo.layers.frames_to_channels import FlowStack, FramesToChannels
 from keras_video_zoo.layers.linear_svm_fusion import LinearSVMFusion
 from keras_video_zoo.layers.local_response_normalization import LocalResponseNormalization
 from keras_video_zoo.layers.mean_flow_subtraction import MeanFlowSubtraction
@@ -20,6 +20,7 @@ __all__ = [
     "ContextResize",
     "FoldTime",
     "FoveaCrop",
+    "FlowStack",
     "FrameMaxPooling",
     "FrameWindowConv",
     "FramesToChannels",

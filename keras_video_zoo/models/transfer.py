@@ -16,6 +16,7 @@ from typing import Any
 import keras
 
 from keras_video_zoo.markdown import markdown_table
+from keras_video_zoo.models.description import describe
 from keras_video_zoo.models.heads import HEAD_DROPOUT, head_classes, head_layer_names, nested_models, replace_classifier
 from keras_video_zoo.models.two_stream import svm_fusion_layer, two_stream
 from keras_video_zoo.registry import BuildArguments
@@ -98,7 +99,7 @@ def _check_classes(num_classes: Any) -> None:
 
 
 def _transfer_two_stream(model: keras.Model, streams: list[keras.Model], mode: str, num_classes, **kwargs):
-    fusion = "svm" if any(type(layer).__name__ == "LinearSVMFusion" for layer in model.layers) else "average"
+    fusion = describe(model).fusion or "average"
     names = [layer.name for layer in model.layers]
     if len(streams) != 2 or not ({"clip", "flow"} <= set(names)):
         raise ValueError(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_video_zoo.layers import ClipShapeCheck, FramesToChannels, LinearSVMFusion, MeanFlowSubtraction
+from keras_video_zoo.layers import ClipShapeCheck, FlowStack, LinearSVMFusion, MeanFlowSubtraction
 from keras_video_zoo.models import cnn_m_trunk, vgg16_trunk
 from keras_video_zoo.models.common import Head, NumClasses, check_input_shape, check_pixel_scale, classifier_head
 from keras_video_zoo.models.cross_modality import cross_modality_init
@@ -135,6 +135,7 @@ def temporal_stream(
     *,
     flow_frames: int | None = None,
     bidirectional: bool = False,
+    stacking: str | None = None,
     flow_bound: float | None = 20.0,
     mean_flow_subtraction: bool = True,
     flow_mean: float | Sequence[float] | None = None,
@@ -157,9 +158,11 @@ def temporal_stream(
         flow_frames: ``L``, the number of flow fields (default 10, or
             ``input_shape[0]``).
         bidirectional: the stack holds L/2 forward fields then L/2 backward
-            ones. The network is the same; the flag requires an even L and is
-            kept in the model name (``temporal_stream_bidirectional``) so that
-            pipelines and checkpoints know which stacking the model expects.
+            ones (``stacking="bidirectional"``; an even L). The network is the same.
+        stacking: how the fields are chosen from the video: ``"forward"`` (the default), ``"centred"``,
+            ``"bidirectional"`` or ``"trajectory"``. The network is the same; the model records it
+            (:class:`~keras_video_zoo.layers.FlowStack`), so pipelines and checkpoints feed it the stack
+            it was trained on.
         flow_bound: quantisation bound B in pixels; ``None`` when the input is
             already float displacements in pixels.
         mean_flow_subtraction: subtract each field's mean (camera motion).
@@ -189,7 +192,10 @@ def temporal_stream(
             f"channels in input_shape {clip_shape}. The 2L-channel stack is built inside the model."
         )
     fields = clip_shape[0]
-    if bidirectional and fields % 2:
+    if bidirectional and stacking not in (None, "bidirectional"):
+        raise ValueError(f"bidirectional=True is stacking='bidirectional'; got stacking={stacking!r} too.")
+    stacking = "bidirectional" if bidirectional else (stacking or "forward")
+    if stacking == "bidirectional" and fields % 2:
         raise ValueError(f"bidirectional stacking needs an even number of flow fields (L/2 each way); got {fields}.")
     if flow_bound is not None and not flow_bound > 0:
         raise ValueError(f"flow_bound is the quantisation bound in pixels (> 0) or None; got {flow_bound}.")
@@ -208,7 +214,7 @@ def temporal_stream(
         x = keras.layers.Rescaling(2.0 * flow_bound / 255.0, offset=-flow_bound, name="dequantize")(x)
     if mean_flow_subtraction:
         x = MeanFlowSubtraction(name="mean_flow_subtraction")(x)
-    x = FramesToChannels(name="stack_flow")(x)
+    x = FlowStack(stacking, name="stack_flow")(x)
     if flow_mean is not None:
         offset = -flow_mean if isinstance(flow_mean, (int, float)) else [-float(m) for m in flow_mean]
         x = keras.layers.Rescaling(1.0, offset=offset, name="subtract_flow_mean")(x)
