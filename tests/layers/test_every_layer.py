@@ -6,6 +6,7 @@ import pytest
 from keras_video_zoo.layers import (
     ClipShapeCheck,
     ContextResize,
+    FlowStack,
     FoldTime,
     FoveaCrop,
     FrameMaxPooling,
@@ -50,6 +51,13 @@ CASES = {
         CLIPS,
         (2, 6, 6, 12),
         {"expected_output": CLIPS.transpose(0, 2, 3, 1, 4).reshape(2, 6, 6, 12)},
+    ),
+    "FlowStack": (  # FramesToChannels' stack on L flow fields, with the stacking it records
+        FlowStack,
+        {"stacking": "centred"},
+        CLIPS[..., :2],
+        (2, 6, 6, 8),
+        {"expected_output": CLIPS[..., :2].transpose(0, 2, 3, 1, 4).reshape(2, 6, 6, 8)},
     ),
     "FoveaCrop": (FoveaCrop, {"size": (2, 4)}, CLIPS, (2, 4, 2, 4, 3), {"expected_output": CLIPS[:, :, 2:4, 1:5]}),
     "ContextResize": (
