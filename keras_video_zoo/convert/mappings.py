@@ -26,7 +26,16 @@ from typing import Any
 import numpy as np
 
 from keras_video_zoo.convert.source_net import ConversionError, SourceLayer, SourceNet
-from keras_video_zoo.models import cnn_m_trunk, create_model, karpathy_trunk, vgg16_trunk
+from keras_video_zoo.models import (
+    cnn_m_trunk,
+    create_model,
+    early_fusion,
+    karpathy_trunk,
+    late_fusion,
+    single_frame,
+    slow_fusion,
+    vgg16_trunk,
+)
 from keras_video_zoo.models.common import scale_filters
 from keras_video_zoo.registry import get_model_entry
 
@@ -45,7 +54,7 @@ _CONV_GEOMETRY = {
 }
 # The zoo trunk's pools: (kernel, stride, 'valid' or 'same').
 _ZOO_POOLS = {"cnn_m_2048": [(3, 2, "valid"), (3, 2, "same"), (3, 2, "valid")], "vgg16": [(2, 2, "valid")] * 5}
-KARPATHY_TARGETS = ("single_frame", "early_fusion", "late_fusion", "slow_fusion")
+KARPATHY_FACTORIES = (single_frame, early_fusion, late_fusion, slow_fusion)
 FLOW_MEAN_DEFAULT = 128.0  # the published temporal streams subtract 128 from their uint8 flow (DATA.md)
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)  # VGG's and BVLC's per-channel ImageNet mean, BGR
 
@@ -424,10 +433,11 @@ def _karpathy(net: SourceNet, target: str, num_classes: int | None) -> Mapping:
             raise _fail(layer, "kernel", kernel, found)
     width = _width(convs, net, PAPER_FILTERS["alexnet"])
     entry = get_model_entry(target)
-    if entry.factory.__name__ not in KARPATHY_TARGETS:
+    if entry.factory not in KARPATHY_FACTORIES:
+        names = ", ".join(factory.__name__ for factory in KARPATHY_FACTORIES)
         raise ConversionError(
-            f"AlexNet/CaffeNet weights start a Karpathy et al. fusion model ({', '.join(KARPATHY_TARGETS)} and their "
-            f"variants); {target!r} is a {entry.factory.__name__} model."
+            f"AlexNet/CaffeNet weights start a Karpathy et al. fusion model ({names} and their variants); "
+            f"{target!r} is not one."
         )
     lrn = next(layer for layer in net.layers if layer.kind == "lrn")
     beta = lrn.params["beta"] if net.framework == "caffe" else lrn.params["lrn"][3]

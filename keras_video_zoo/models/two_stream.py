@@ -256,7 +256,7 @@ def temporal_stream_from(
     """
     built = getattr(rgb_model, "build_arguments", None)
     entry = get_model_entry(built.model) if built is not None and is_registered(built.model) else None
-    if entry is None or entry.factory.__name__ != "spatial_stream":
+    if entry is None or entry.factory is not spatial_stream:
         raise ValueError(
             f"{rgb_model.name} is not a zoo spatial stream (built by spatial_stream); cross-modality initialisation "
             "starts a temporal stream from one."

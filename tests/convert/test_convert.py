@@ -383,3 +383,10 @@ def test_a_renamed_file_is_named_with_source_and_npy_means_read_as_caffe_saves_t
     assert record.model_kwargs["mean"] == pytest.approx(mean.reshape(3, -1).mean(axis=1)[::-1], abs=1e-3)
     with pytest.raises(ConversionError, match="not a known source"):
         convert_checkpoint(source, tmp_path / "other", known_source="nope")
+
+
+def test_alexnet_weights_start_only_karpathy_models(tmp_path, rng):
+    source = fx.write_caffemodel(tmp_path / "bvlc_alexnet.caffemodel", fx.alexnet(rng), v1=True)
+    with pytest.raises(ConversionError, match="Karpathy et al. fusion model .*'spatial_stream' is not one"):
+        convert_checkpoint(source, tmp_path / "out", model="spatial_stream")
+    assert not (tmp_path / "out").exists()
