@@ -1,7 +1,8 @@
 """``kvz predict``: the top classes of each video, with their names, from any model SOURCE.
 
-RGB models score evenly spaced centre-cropped clips; temporal streams score flow stacks
-computed on the fly (DIS, as ``kvz flow``); two-stream models fuse both streams' video scores.
+The scores are :class:`~keras_video_zoo.evaluation.video_scoring.VideoScorer`'s (or, with
+``--timeline``, :func:`~keras_video_zoo.deployment.timeline.predict_video`'s): this module parses,
+reports and prints.
 """
 
 from __future__ import annotations
@@ -96,61 +97,6 @@ def read_labels(path: str | None, model, classes: int) -> list[str]:
     return lines
 
 
-class Scorer:
-    """A video's class scores under the model's kind: RGB clips, flow stacks on the fly, or both fused."""
-
-    def __init__(self, model, clips: int, short_side: int | None) -> None:
-        from keras_video_zoo.data.geometry import FrameGeometry
-        from keras_video_zoo.data.sampling import UniformClipsProtocol
-        from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
-        from keras_video_zoo.models.description import describe
-        from keras_video_zoo.views import CENTRE
-
-        self.model, self.clips = model, clips
-        self.description = describe(model)
-        self.rgb, self.flow = self.description.rgb, self.description.flow
-        self.scorers = {}
-        for stream in filter(None, (self.rgb, self.flow)):
-            flow = stream.input_shape[-1] == 2
-            scorer = with_views(stream, (CENTRE,), flow="uint8" if flow else None, resize=None)
-            geometry = FrameGeometry.square_of(short_side or pipeline_size(stream))
-            self.scorers[stream.name] = (scorer, geometry)
-        if self.rgb is not None:
-            self.protocol = UniformClipsProtocol(clips=clips, frames=self.rgb.input_shape[1])
-
-    def __call__(self, path: str):
-        """``(scores, damage or None)``; raises VideoReadError for a video that cannot be read."""
-        import numpy as np
-
-        from keras_video_zoo.data.video_io import read_clips
-        from keras_video_zoo.evaluation.video_evaluation import fuse_scores
-        from keras_video_zoo.flow.live import video_flow_stacks
-
-        scores, problems = {}, []
-        if self.flow is not None:
-            scorer, geometry = self.scorers[self.flow.name]
-            stacks, frames, decoded = video_flow_stacks(
-                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=geometry,
-                mode=self.description.stacking,
-            )
-            scores["flow"] = np.asarray(scorer.predict_on_batch(stacks)).mean(axis=0)
-            problems.append(decoded.problems())
-            if self.rgb is not None:  # the spatial stream scores the frames the stacks start at
-                rgb_scorer, rgb_geometry = self.scorers[self.rgb.name]
-                rgb_frames = rgb_geometry.fit_all(frames)[:, None]
-                scores["rgb"] = np.asarray(rgb_scorer.predict_on_batch(rgb_frames)).mean(axis=0)
-        else:
-            scorer, geometry = self.scorers[self.rgb.name]
-            clips, decoded = read_clips(path, self.protocol.sample, geometry=geometry)
-            scores["rgb"] = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
-            problems.append(decoded.problems())
-        if len(scores) == 2:
-            fused = fuse_scores(self.model, scores["rgb"][None], scores["flow"][None])[0]
-        else:
-            fused = next(iter(scores.values()))
-        return fused, next(filter(None, problems), None)
-
-
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -221,7 +167,9 @@ def _can_plot() -> bool:
 
 
 def _clip_scorer(model, args):
-    scorer = Scorer(model, args.clips or 5, args.short_side)
+    from keras_video_zoo.evaluation.video_scoring import VideoScorer
+
+    scorer = VideoScorer(model, args.clips or 5, args.short_side)
     return lambda path: (*scorer(path), None)
 
 

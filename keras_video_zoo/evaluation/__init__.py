@@ -1,4 +1,4 @@
-"""Evaluation: metrics, video-level evaluation, score fusion, reports and plots."""
+"""Evaluation: metrics, video-level evaluation and scoring, score fusion, reports and plots."""
 
 from keras_video_zoo.evaluation.metrics import (
     APDifference,
@@ -33,9 +33,11 @@ from keras_video_zoo.evaluation.video_evaluation import (
     fuse_scores,
     predict_clip_scores,
 )
+from keras_video_zoo.evaluation.video_scoring import VideoScorer
 
 __all__ = [
     "APDifference",
+    "VideoScorer",
     "ap_difference_markdown",
     "ap_difference_table",
     "average_precision",
