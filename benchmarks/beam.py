@@ -42,6 +42,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import experiments as ex
 
+from keras_video_zoo.beam.flow import BeamFlowExtractor
+from keras_video_zoo.beam.shards import BeamShardWriter
 from keras_video_zoo.data.real_world_videos import encode_video, moving_texture
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.shards import write_shards
@@ -83,9 +85,11 @@ def timed(command: str, runner: str, workers: int, data: VideoDataset, out: Path
         shutil.rmtree(out, ignore_errors=True)
         start = time.perf_counter()
         if command == "prepare":
-            write_shards(data, out, short_side=128, videos_per_shard=1, workers=workers, runner=runner, progress=False)
+            writer = BeamShardWriter(workers=workers) if runner == "beam" else None
+            write_shards(data, out, short_side=128, videos_per_shard=1, workers=workers, writer=writer, progress=False)
         else:
-            extract_dataset_flow(data, out, FlowSettings(), workers=workers, runner=runner, progress=False)
+            extractor = BeamFlowExtractor(workers=workers) if runner == "beam" else None
+            extract_dataset_flow(data, out, FlowSettings(), workers=workers, extractor=extractor, progress=False)
         best = min(best, time.perf_counter() - start)
     shutil.rmtree(out, ignore_errors=True)
     return best

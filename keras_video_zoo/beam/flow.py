@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import apache_beam as beam
@@ -96,3 +97,31 @@ def extract_flow_on_beam(
     finally:
         shutil.rmtree(outcomes_dir, ignore_errors=True)
     return outcomes
+
+
+@dataclass(frozen=True)
+class BeamFlowExtractor:
+    """:func:`~keras_video_zoo.flow.dataset_extraction.extract_dataset_flow`'s ``extractor`` on Apache Beam.
+
+    Attributes:
+        beam_options: Beam's pipeline options as command-line flags (``"--runner=FlinkRunner ..."``);
+            without ``--runner``, Beam's portable FnApiRunner with ``workers`` local processes. Every
+            worker must be able to write the flow root (a local disk, NFS or a mounted bucket).
+        workers: local worker processes when the flags name no runner.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_video_zoo.data.records import VideoDataset, VideoRecord
+    >>> from keras_video_zoo.flow.dataset_extraction import extract_dataset_flow
+    >>> data = VideoDataset([VideoRecord("gone.avi", (0,), "gone")], ["c"])
+    >>> extract_dataset_flow(data, tempfile.mkdtemp(), extractor=BeamFlowExtractor(workers=1)).failed
+    {'gone.avi': 'no such file.'}
+    """
+
+    beam_options: str | None = None
+    workers: int = 2
+
+    def __call__(
+        self, jobs: Sequence[tuple[VideoRecord, str]], settings: FlowSettings, out: Path
+    ) -> dict[str, tuple[str, str | None, str | None]]:
+        return extract_flow_on_beam(jobs, settings, out, beam_options=self.beam_options, workers=self.workers)

@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import apache_beam as beam
@@ -135,3 +135,29 @@ def write_shards_on_beam(
     staging = Path(directory) / STAGING
     if staging.is_dir() and not any(staging.iterdir()):
         staging.rmdir()
+
+
+@dataclass(frozen=True)
+class BeamShardWriter:
+    """:func:`~keras_video_zoo.data.shards.write_shards`'s ``writer`` that runs an Apache Beam pipeline.
+
+    Attributes:
+        beam_options: Beam's pipeline options as command-line flags, e.g. ``"--runner=DataflowRunner
+            --project=P --region=R --temp_location=gs://B/tmp"``; without ``--runner``, Beam's portable
+            FnApiRunner with ``workers`` local processes.
+        workers: local worker processes when the flags name no runner.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_video_zoo.data.records import VideoDataset, VideoRecord
+    >>> from keras_video_zoo.data.shards import write_shards
+    >>> data = VideoDataset([VideoRecord("missing.avi", (0,), "missing")], ["a"])
+    >>> write_shards(data, tempfile.mkdtemp(), writer=BeamShardWriter(workers=1)).unreadable
+    {'missing.avi': 'no such file.'}
+    """
+
+    beam_options: str | None = None
+    workers: int = 2
+
+    def __call__(self, jobs: Sequence[tuple[str, Sequence[VideoRecord]]], directory: Path, storing: dict) -> None:
+        write_shards_on_beam(jobs, directory, storing, beam_options=self.beam_options, workers=self.workers)

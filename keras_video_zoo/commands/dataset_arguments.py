@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keras_video_zoo.beam import RUNNERS  # light: Beam itself loads only when a pipeline runs
+from keras_video_zoo.beam import RUNNERS, require_beam  # light: Beam itself loads only when a pipeline runs
 from keras_video_zoo.commands.model_source import CommandError
 
 if TYPE_CHECKING:
@@ -95,10 +95,31 @@ def add_runner_arguments(parser: argparse.ArgumentParser, *, workers: str) -> No
     )
 
 
-def check_runner_arguments(args: argparse.Namespace) -> None:
-    """Refuses ``--beam-options`` without ``--runner beam`` (it would do nothing)."""
+def _wants_beam(args: argparse.Namespace, command: str) -> bool:
+    """Whether ``--runner beam`` was chosen; refuses ``--beam-options`` without it (they would do nothing)."""
     if args.beam_options and args.runner != "beam":
         raise CommandError("--beam-options needs --runner beam.", exit_code=2)
+    if args.runner == "beam":
+        require_beam(f"kvz {command} --runner beam")
+    return args.runner == "beam"
+
+
+def shard_writer_from_arguments(args: argparse.Namespace):
+    """The executor ``write_shards`` hands its shards to: ``None`` (the local pool) or Beam's."""
+    if not _wants_beam(args, "prepare"):
+        return None
+    from keras_video_zoo.beam.shards import BeamShardWriter  # Apache Beam: an optional dependency
+
+    return BeamShardWriter(args.beam_options, workers=args.workers)
+
+
+def flow_extractor_from_arguments(args: argparse.Namespace):
+    """The executor ``extract_dataset_flow`` hands its videos to: ``None`` (the local pool) or Beam's."""
+    if not _wants_beam(args, "flow"):
+        return None
+    from keras_video_zoo.beam.flow import BeamFlowExtractor  # Apache Beam: an optional dependency
+
+    return BeamFlowExtractor(args.beam_options, workers=max(1, args.workers))
 
 
 SPLIT_LAYOUTS = ("ucf101", "hmdb51")  # layouts that always come with train/test splits

@@ -9,7 +9,7 @@ from pathlib import Path
 from keras_video_zoo.commands.dataset_arguments import (
     add_dataset_arguments,
     add_runner_arguments,
-    check_runner_arguments,
+    flow_extractor_from_arguments,
     dataset_from_arguments,
 )
 from keras_video_zoo.commands.model_source import CommandError
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.flow.shards import write_flow_shards
 
     try:
-        check_runner_arguments(args)
+        extractor = flow_extractor_from_arguments(args)
         settings = FlowSettings(
             algorithm=args.algorithm,
             bound=args.bound,
@@ -95,8 +95,7 @@ def run(args: argparse.Namespace) -> int:
             settings,
             workers=max(1, args.workers),
             progress=not args.no_progress,
-            runner=args.runner,
-            beam_options=args.beam_options,
+            extractor=extractor,
         )
     except CommandError as error:
         print(f"kvz flow: {error}", file=sys.stderr)

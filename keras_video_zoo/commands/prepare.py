@@ -9,7 +9,7 @@ from pathlib import Path
 from keras_video_zoo.commands.dataset_arguments import (
     add_dataset_arguments,
     add_runner_arguments,
-    check_runner_arguments,
+    shard_writer_from_arguments,
     dataset_from_arguments,
 )
 from keras_video_zoo.commands.model_source import CommandError
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.shards import REPORT_FILE, verify_shards, write_shards
 
     try:
-        check_runner_arguments(args)
+        writer = shard_writer_from_arguments(args)
         dataset = dataset_from_arguments(args)
         report = write_shards(
             dataset,
@@ -55,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             damaged=args.damaged,
             progress=not args.no_progress,
-            runner=args.runner,
-            beam_options=args.beam_options,
+            writer=writer,
         )
         if args.verify:
             verify_shards(args.out)

@@ -18,8 +18,9 @@ Writing is resumable and atomic: a shard is written under a ``.tmp`` name and
 renamed when complete, then its ``.json`` is written the same way; a rerun keeps
 every shard whose ``.json`` exists (and whose size matches it) and rewrites the
 others, so an interrupted run loses and duplicates nothing. The shards are written by a
-thread pool here (``runner="local"``) or by an Apache Beam pipeline (``runner="beam"``,
-:mod:`keras_video_zoo.beam.shards`); both write the same bytes.
+thread pool here, or by an executor the caller hands down (Apache Beam's:
+:class:`keras_video_zoo.beam.shards.BeamShardWriter`); both write the same bytes. This module
+never imports a runner: the choice is made above it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,6 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from keras_video_zoo.beam import RUNNERS, require_beam
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import DAMAGED_POLICIES, VideoReport
@@ -50,6 +50,9 @@ from keras_video_zoo.data.shard_records import (
     write_json_atomically,
     write_shard_file,
 )
+
+ShardJobs = list[tuple[str, list[VideoRecord]]]  # (shard name, its videos in the plan's order), still to write
+ShardWriter = Callable[[ShardJobs, Path, dict], None]  # writes the jobs' shards: (jobs, directory, storing)
 
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.json"
@@ -169,8 +172,7 @@ def write_shards(
     backend: str = "opencv",
     damaged: str = "use",
     progress: bool = True,
-    runner: str = "local",
-    beam_options: str | None = None,
+    writer: ShardWriter | None = None,
 ) -> ShardReport:
     """Writes ``dataset`` as sharded TFRecords into ``directory``, resuming an earlier run.
 
@@ -180,16 +182,14 @@ def write_shards(
         short_side: frames are resized so their shorter side is this long (aspect kept), as they are decoded.
         videos_per_shard: videos per shard (a shard is the unit of resumption).
         jpeg_quality: 0-100.
-        workers: shards written in parallel (threads; decoding and JPEG encoding release the GIL); with
-            ``runner="beam"`` and no runner in ``beam_options``, Beam's local worker processes.
+        workers: shards written in parallel by the local thread pool (decoding and JPEG encoding release the GIL).
         backend: video decoder, ``"opencv"`` or ``"pyav"``.
         damaged: ``"use"`` the frames a damaged video decodes, or ``"skip"`` it (reported either way).
-        progress: show a tqdm bar over videos (local runner).
-        runner: ``"local"`` (a thread pool) or ``"beam"`` (an Apache Beam pipeline: ``pip install
-            keras_video_zoo[beam]``); the same shards and report either way.
-        beam_options: Beam's pipeline options as command-line flags, e.g. ``"--runner=DataflowRunner
-            --project=P --region=R --temp_location=gs://B/tmp"``; without ``--runner``, Beam's portable
-            FnApiRunner with ``workers`` local processes.
+        progress: show a tqdm bar over videos (local thread pool).
+        writer: what writes the pending shards, called as ``writer(jobs, directory, storing)``; ``None``:
+            this machine's thread pool. ``keras_video_zoo.beam.shards.BeamShardWriter(beam_options)`` writes
+            them with an Apache Beam pipeline (``pip install keras_video_zoo[beam]``); the same shards and
+            report either way.
 
     Returns:
         A :class:`ShardReport`; unreadable videos are skipped and listed in it and in ``report.json``.
@@ -212,8 +212,6 @@ def write_shards(
         )
     if damaged not in DAMAGED_POLICIES:
         raise ValueError(f"damaged must be one of {DAMAGED_POLICIES}; got {damaged!r}.")
-    if runner not in RUNNERS:
-        raise ValueError(f"runner must be one of {RUNNERS}; got {runner!r}.")
     if len(dataset) == 0:
         raise ValueError(f"{dataset.name} has no videos; check the dataset root and split.")
     directory = Path(directory)
@@ -252,11 +250,8 @@ def write_shards(
         "class_names": tuple(dataset.class_names),
     }
     jobs = [(shard["name"], [by_id[video_id] for video_id in shard["videos"]]) for shard in pending]
-    if runner == "beam":
-        require_beam("write_shards(runner='beam')")
-        from keras_video_zoo.beam.shards import write_shards_on_beam  # Apache Beam: an optional dependency
-
-        write_shards_on_beam(jobs, directory, storing, beam_options=beam_options, workers=workers)
+    if writer is not None:
+        writer(jobs, directory, storing)
         done.update({name: _complete(directory, name) for name, _ in jobs})
     else:
         done.update(_write_shards_locally(jobs, directory, storing, workers, progress, dataset.name))

@@ -8,9 +8,10 @@ temporary name and renamed when complete, so an interrupted run leaves no folder
 finished; a rerun skips the finished videos and removes the leftovers. Videos that cannot be
 decoded (or have fewer than 2 frames) are skipped with their reason, damaged ones are flagged,
 in ``out/flow_report.json`` and the returned report, and do not stop the others. The videos
-are shared among a local process pool (``runner="local"``) or an Apache Beam pipeline
-(``runner="beam"``, :mod:`keras_video_zoo.beam.flow`); both run
+are shared among a local process pool, or handed to an extractor the caller passes down (Apache
+Beam's: :class:`keras_video_zoo.beam.flow.BeamFlowExtractor`); both run
 :func:`~keras_video_zoo.flow.video_extraction.video_flow_outcome` per video and write the same bytes.
+This module never imports a runner: the choice is made above it.
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ import multiprocessing
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from keras_video_zoo.beam import RUNNERS, require_beam
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.flow.storage import MANIFEST_NAME, FlowManifest, is_complete, remove_partial_folders
 from keras_video_zoo.flow.video_extraction import FlowSettings, video_flow_outcome
 from keras_video_zoo.opencv import cv2
+
+FlowJobs = list[tuple[VideoRecord, str]]  # (video, the flow folder to write), still to do
+Outcome = tuple[str, "str | None", "str | None"]  # (video id, why it was skipped or None, damage or None)
+FlowExtractor = Callable[[FlowJobs, FlowSettings, Path], dict[str, Outcome]]  # (jobs, settings, out) -> outcomes
 
 REPORT_NAME = "flow_report.json"
 __all__ = ["FlowExtractionReport", "FlowSettings", "extract_dataset_flow"]
@@ -72,8 +76,7 @@ def extract_dataset_flow(
     *,
     workers: int = 1,
     progress: bool = True,
-    runner: str = "local",
-    beam_options: str | None = None,
+    extractor: FlowExtractor | None = None,
 ) -> FlowExtractionReport:
     """Extracts and stores the flow of every video of ``dataset`` under ``out/<video_id>/``.
 
@@ -81,14 +84,13 @@ def extract_dataset_flow(
         dataset: the videos (any reader's :class:`VideoDataset`).
         out: the flow root; created if missing.
         settings: algorithm, quantisation, bound, JPEG quality, backward flow, frame geometry.
-        workers: processes working on videos at once (each single-threaded OpenCV); with
-            ``runner="beam"`` and no runner in ``beam_options``, Beam's local worker processes.
-        progress: show a tqdm progress bar (local runner).
-        runner: ``"local"`` (a process pool) or ``"beam"`` (an Apache Beam pipeline, one element per
-            video: ``pip install keras_video_zoo[beam]``); the same flow folders and report either way.
-        beam_options: Beam's pipeline options as command-line flags (``"--runner=FlinkRunner ..."``);
-            without ``--runner``, Beam's portable FnApiRunner with ``workers`` local processes. Every
-            worker must be able to write ``out`` (a local disk, NFS or a mounted bucket).
+        workers: processes of the local pool working on videos at once (each single-threaded OpenCV).
+        progress: show a tqdm progress bar (local pool).
+        extractor: what extracts the videos still to do, called as ``extractor(jobs, settings, out)`` and
+            returning each video's outcome; ``None``: this machine's process pool.
+            ``keras_video_zoo.beam.flow.BeamFlowExtractor(beam_options)`` runs them on an Apache Beam
+            pipeline, one element per video (``pip install keras_video_zoo[beam]``); the same flow
+            folders and report either way.
 
     Returns:
         The report, also written to ``out/flow_report.json``.
@@ -110,8 +112,6 @@ def extract_dataset_flow(
     >>> extract_dataset_flow(data, root / "flow", progress=False).kept
     ['a']
     """
-    if runner not in RUNNERS:
-        raise ValueError(f"runner must be one of {RUNNERS}; got {runner!r}.")
     settings = settings or FlowSettings()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -140,11 +140,8 @@ def extract_dataset_flow(
         else:
             todo.append(record)
     jobs = [(record, str(out / record.video_id)) for record in todo]
-    if runner == "beam":
-        require_beam("extract_dataset_flow(runner='beam')")
-        from keras_video_zoo.beam.flow import extract_flow_on_beam  # Apache Beam: an optional dependency
-
-        outcomes = extract_flow_on_beam(jobs, settings, out, beam_options=beam_options, workers=workers)
+    if extractor is not None:
+        outcomes = extractor(jobs, settings, out)
     else:
         outcomes = _extract_locally(jobs, settings, workers, progress)
     for record in todo:  # counted in the dataset's order, whichever worker finished first
@@ -158,9 +155,7 @@ def _single_threaded_opencv() -> None:
     cv2.setNumThreads(1)  # the workers are the parallelism; nested threads only contend
 
 
-def _extract_locally(
-    jobs: list[tuple[VideoRecord, str]], settings: FlowSettings, workers: int, progress: bool
-) -> dict[str, tuple[str, str | None, str | None]]:
+def _extract_locally(jobs: FlowJobs, settings: FlowSettings, workers: int, progress: bool) -> dict[str, Outcome]:
     """Each job's outcome (video id -> (id, failure, damage)), from a pool of ``workers`` processes."""
 
     def outcomes() -> Iterator[tuple[str, str | None, str | None]]:

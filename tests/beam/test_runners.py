@@ -16,6 +16,8 @@ import pytest
 
 pytest.importorskip("apache_beam")
 
+from keras_video_zoo.beam.flow import BeamFlowExtractor
+from keras_video_zoo.beam.shards import BeamShardWriter
 from keras_video_zoo.cli import main
 from keras_video_zoo.commands.dataset_arguments import video_files_dataset
 from keras_video_zoo.data.real_world_videos import write_real_world_videos
@@ -67,11 +69,11 @@ def flow_accounts(root: Path) -> dict:
 
 def test_beam_writes_the_local_runners_shards_flow_and_report(videos, local, tmp_path):
     data = video_files_dataset(videos)
-    report = write_shards(data, tmp_path / "shards", **SHARDS, workers=2, runner="beam")
+    report = write_shards(data, tmp_path / "shards", **SHARDS, writer=BeamShardWriter(workers=2))
     assert report.videos.skipped_count == 5 and report.videos.used_count == 13  # the real-world folder's bad files
     assert_same_shards(tmp_path / "shards", local["shards"])
 
-    flow = extract_dataset_flow(data, tmp_path / "flow", FLOW, workers=2, runner="beam")
+    flow = extract_dataset_flow(data, tmp_path / "flow", FLOW, extractor=BeamFlowExtractor(workers=2))
     assert len(flow.extracted) == 12 and flow.videos.skipped_count == 6  # and the one-frame video
     assert files(tmp_path / "flow") == files(local["flow"])  # every JPEG, manifest and the report, byte for byte
 
