@@ -22,7 +22,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from keras_video_zoo import __version__, runtime
+from keras_video_zoo import runtime
+from keras_video_zoo.version import __version__
 
 # Subcommand modules under keras_video_zoo.commands, in the order `kvz --help` lists them.
 COMMANDS = (
