@@ -21,13 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from keras_video_zoo.keras_file import NotAKerasFileError, read_embedded_record
+from keras_video_zoo.run_folder import RUN_INFO, RUN_MODEL, RunFolder
 from keras_video_zoo.version import __version__
 from keras_video_zoo.weights import (
     RECORD_FILENAME,
@@ -43,8 +43,6 @@ from keras_video_zoo.weights import (
 
 HF_PREFIX = "hf://"
 KERAS_SUFFIX = ".keras"
-RUN_INFO = "run.json"  # written by keras_video_zoo.training.fit at the start of a run
-RUN_MODEL = "model.keras"  # the finished run's model, with its record inside
 REQUIRED_FILES = ("config.json", "model.weights.h5")
 KINDS = ("tag", "hub", "folder", "run", "keras_file")
 _TAG = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -104,7 +102,7 @@ def _kind(text: str) -> str:
     if path.is_dir():
         if (path / RECORD_FILENAME).is_file():
             return "folder"
-        if (path / RUN_INFO).is_file():
+        if RunFolder(path).is_run:
             return "run"
         raise PretrainedNotFoundError(
             f"{text} is a folder but neither a checkpoint (no {RECORD_FILENAME}: save one with "
@@ -125,38 +123,6 @@ def _kind(text: str) -> str:
         f"{text!r} is not a model SOURCE: use a registered 'model.tag' (kvz models lists them), "
         "'hf://org/name[@revision]', a checkpoint folder, a kvz train run folder, or a .keras file."
     )
-
-
-def read_embedded_record(keras_file: str | os.PathLike) -> WeightsSpec | None:
-    """The record a zoo-written ``.keras`` file carries (``keras_video_zoo.json`` in its zip), or None.
-
-    Raises:
-        PretrainedNotFoundError: the file is not a ``.keras`` archive.
-    """
-    try:
-        with zipfile.ZipFile(keras_file) as archive:
-            if RECORD_FILENAME not in archive.namelist():
-                return None
-            return WeightsSpec.from_dict(json.loads(archive.read(RECORD_FILENAME)))
-    except zipfile.BadZipFile as error:
-        raise PretrainedNotFoundError(f"{keras_file} is not a .keras model file (not a zip archive).") from error
-
-
-def embed_record(keras_file: str | os.PathLike, record: WeightsSpec) -> None:
-    """Adds (or replaces) the record inside a ``.keras`` file; Keras ignores the extra entry when loading.
-
-    Its ``files`` are left empty: a file cannot hold its own hash.
-    """
-    path = Path(keras_file)
-    with zipfile.ZipFile(path) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist() if name != RECORD_FILENAME}
-    rewritten = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in entries.items():
-            archive.writestr(name, content)
-        data = record.to_dict() | {"files": {}}
-        archive.writestr(RECORD_FILENAME, json.dumps(data, indent=2) + "\n")
-    rewritten.replace(path)
 
 
 def require_huggingface_hub():
@@ -351,13 +317,17 @@ def resolve_checkpoint(
         record = read_record(directory)
         _verify(record, directory)
         return Checkpoint(text, kind, record, directory=directory)
-    keras_file = Path(text) / RUN_MODEL if kind == "run" else Path(text)
+    keras_file = RunFolder(text).model_file if kind == "run" else Path(text)
     if not keras_file.is_file():
         raise PretrainedNotFoundError(
             f"{text} is a kvz train run that has not finished (no {RUN_MODEL} yet): rerun the same kvz train "
             "command to resume it."
         )
-    return Checkpoint(text, kind, read_embedded_record(keras_file), keras_file=keras_file)
+    try:
+        record = read_embedded_record(keras_file)
+    except NotAKerasFileError as error:
+        raise PretrainedNotFoundError(str(error)) from None
+    return Checkpoint(text, kind, record, keras_file=keras_file)
 
 
 def read_record_of(source: str | os.PathLike, **kwargs) -> WeightsSpec:

@@ -1,7 +1,7 @@
 """The package's shape: dependencies point one way, with no circle, function-local imports included.
 
 Each folder (or top-level module) has a floor; a module may import its own folder and lower floors,
-never a higher or an equal one of another folder (``training`` and ``evaluation`` share a floor and
+never a higher or an equal one of another folder (``hub`` and ``deployment`` share a floor and
 know nothing of each other). The floors are the ``ARCHITECTURE.md`` picture, written as data.
 """
 
@@ -15,7 +15,7 @@ import keras_video_zoo
 PACKAGE = Path(keras_video_zoo.__file__).parent
 
 FLOORS = {
-    # records, resolution and small helpers: import nothing of the package but each other
+    # records and small helpers: import nothing of the package
     "version": 0,
     "runtime": 0,
     "opencv": 0,
@@ -23,20 +23,23 @@ FLOORS = {
     "views": 0,
     "registry": 0,
     "weights": 0,
-    "checkpoints": 1,
-    "layers": 1,
-    "data": 1,  # no model code
-    "flow": 2,  # reads videos through data/
-    "models": 3,
-    "training": 4,
-    "evaluation": 4,
-    "beam": 4,  # a runner: chosen by commands and handed to data/ and flow/ as an executor
-    "hub": 5,
-    "deployment": 5,
-    "convert": 6,
-    "commands": 7,
-    "cli": 8,
-    "__init__": 8,
+    # the on-disk formats, each with one owner, and the one resolver that reads them all
+    "keras_file": 1,
+    "run_folder": 2,
+    "checkpoints": 3,
+    "layers": 3,
+    "data": 3,  # no model code
+    "flow": 4,  # reads videos through data/
+    "models": 5,
+    "evaluation": 6,
+    "beam": 6,  # a runner: chosen by commands and handed to data/ and flow/ as an executor
+    "training": 7,  # a two-stream run scores held-out videos to fit its fusion SVM
+    "hub": 8,
+    "deployment": 8,
+    "convert": 9,
+    "commands": 10,
+    "cli": 11,
+    "__init__": 11,
 }
 
 

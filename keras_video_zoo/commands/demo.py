@@ -66,10 +66,10 @@ def _protocol(spec, clips: int):
 
 def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, progress: bool) -> list[dict]:
     """Every bundled checkpoint on the source test split (RGB or flow, by its input), plus the two streams fused."""
-    from keras_video_zoo.hub import from_pretrained
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
+    from keras_video_zoo.hub import from_pretrained
 
     test = ucf101(source_root, split=1, subset="test")
     groups = class_kind_groups("source")
@@ -114,12 +114,12 @@ def finetune(target_root: Path, out: Path, *, epochs: int, seed: int, clips: int
     """Slow fusion from the source set to the target set with ``transfer="top3"``; returns (model, results)."""
     import keras
 
-    from keras_video_zoo.hub import from_pretrained
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.sampling import KarpathyProtocol
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
     from keras_video_zoo.evaluation.plots import plot_training_curves
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_videos
+    from keras_video_zoo.hub import from_pretrained
     from keras_video_zoo.models.transfer import trainable_report
     from keras_video_zoo.training.video_training import train_on_videos
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from keras_video_zoo.commands.dataset_arguments import (
     add_dataset_arguments,
     add_runner_arguments,
-    shard_writer_from_arguments,
     dataset_from_arguments,
+    shard_writer_from_arguments,
 )
 from keras_video_zoo.commands.model_source import CommandError
 from keras_video_zoo.commands.reading import add_reading_arguments, finish

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from keras_video_zoo.commands.clip_sources import add_source_arguments
 from keras_video_zoo.commands.dataset_arguments import (
@@ -15,7 +14,7 @@ from keras_video_zoo.commands.dataset_arguments import (
 )
 from keras_video_zoo.commands.model_source import SOURCE_HELP, CommandError
 
-FINAL_MODEL = "model.keras"  # the un-augmented model with its record inside, in the run folder
+FINAL_MODEL = "model.keras"  # keras_video_zoo.run_folder.RUN_MODEL: the finished model, with its record inside
 
 
 RECIPES = ("karpathy", "simonyan", "simonyan_finetune", "small_adam")  # keras_video_zoo.training.recipes.RECIPES
@@ -122,171 +121,69 @@ def build_model(source: str, dataset, transfer: str | None, seed: int | None, cr
         raise CommandError(str(error)) from None
 
 
-def _usable_by_both(model, dataset, args) -> set[str]:
-    """The videos both streams can read: a probe-able video (or stored in the shards) with flow long enough."""
-    from keras_video_zoo.commands.clip_sources import sources_for
-    from keras_video_zoo.data.sources import VideoFiles
-    from keras_video_zoo.data.video_io import VideoReadError, probe_video
-
-    sources = sources_for(model, dataset, args)
-    usable = {record.video_id for record in sources["flow"].dataset} & {r.video_id for r in sources["rgb"].dataset}
-    if isinstance(sources["rgb"], VideoFiles):
-        for record in dataset:
-            try:
-                probe_video(record.path)
-            except VideoReadError:
-                usable.discard(record.video_id)
-    return usable
-
-
-def _svm_split(dataset, fraction: float, seed: int | None, usable: set[str]):
-    """(fit, held out): ``fraction`` of each class's usable videos held out for the fusion SVM, reproducibly.
-
-    Only videos both streams can use are held out (a held-out video the SVM cannot score is lost
-    to training for nothing); the others stay in the training set, where they are reported.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(seed or 0)
-    held = []
-    for label in range(dataset.num_classes):
-        members = [record for record in dataset if record.labels[0] == label and record.video_id in usable]
-        if len(members) < 2:
-            raise CommandError(
-                f"--fusion svm needs at least 2 videos of class {dataset.class_names[label]!r} that both streams can "
-                f"use (one held out for the SVM); it has {len(members)}. Use --fusion average."
-            )
-        count = max(1, round(fraction * len(members)))
-        held += [members[i] for i in sorted(rng.choice(len(members), count, replace=False))]
-    held_ids = {record.video_id for record in held}
-    fit = [record for record in dataset if record.video_id not in held_ids]
-    return dataset.subset(fit, f"{dataset.name} (streams)"), dataset.subset(held, f"{dataset.name} (held out)")
-
-
-def _train_stream(stream, source, run_dir: Path, args, sampler, validation=None) -> None:
-    from keras_video_zoo.models.transfer import trainable_report
-    from keras_video_zoo.training.video_training import train_on_source
-
-    print(trainable_report(stream))
-    train_on_source(
-        stream,
-        source,
-        run_dir=run_dir,
-        epochs=args.epochs,
-        recipe=args.recipe,
-        batch_size=args.batch_size,
-        sampler=sampler,
-        validation=validation,
-        seed=args.seed,
-        verbose=0 if args.no_progress else "auto",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    import json
-
     import keras
 
-    from keras_video_zoo.commands.clip_sources import sources_for, streams_of
+    from keras_video_zoo.commands.clip_sources import sources_for
     from keras_video_zoo.commands.reading import finish
-    from keras_video_zoo.data.sampling import TrainingClips, TwoStreamProtocol
-    from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion
-    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_source
-    from keras_video_zoo.hub.publish import save_keras_file
-    from keras_video_zoo.models.description import describe
-    from keras_video_zoo.models.two_stream import two_stream
-    from keras_video_zoo.registry import BuildArguments, is_registered
+    from keras_video_zoo.models.transfer import trainable_report
+    from keras_video_zoo.registry import is_registered
+    from keras_video_zoo.run_folder import RunFolder
+    from keras_video_zoo.training.dataset_training import train_on_dataset
 
     name = f"kvz {args.command_name}"
-    run_dir = Path(args.run_dir)
-    final = run_dir / FINAL_MODEL
-    if final.exists():  # the run finished: a rerun has nothing left to do
-        print(f"{name}: the run in {run_dir} already finished; its model is {final}", file=sys.stderr)
+    run_folder = RunFolder(args.run_dir)
+    if run_folder.is_finished:  # the run finished: a rerun has nothing left to do
+        print(f"{name}: the run in {args.run_dir} already finished; its model is {run_folder.model_file}",
+              file=sys.stderr)  # fmt: skip
         return 0
     try:
         dataset = dataset_from_arguments(args)
-        validation_data = None
+        validation = None
         if args.validation_subset:
-            validation_data = load_dataset(
-                args.source, args.layout, args.split, args.validation_subset, args.split_file
-            )
+            validation = load_dataset(args.source, args.layout, args.split, args.validation_subset, args.split_file)
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
         model = build_model(args.model, dataset, args.transfer, args.seed, args.cross_modality)
-        streams = streams_of(model)
-        two = streams["rgb"] is not None and streams["flow"] is not None
-        fusion = args.fusion or describe(model).fusion or "average"
-        fit_set, held_out = dataset, None
-        if two and fusion == "svm":
-            usable = _usable_by_both(model, dataset, args)
-            fit_set, held_out = _svm_split(dataset, args.svm_holdout, args.seed, usable)
-        sources = sources_for(model, fit_set, args)
-        validation = sources_for(model, validation_data, args) if validation_data is not None else {}
+        print(trainable_report(model))
+        trained = train_on_dataset(
+            model,
+            dataset,
+            lambda videos: sources_for(model, videos, args),
+            run_dir=run_folder.path,
+            epochs=args.epochs,
+            recipe=args.recipe,
+            batch_size=args.batch_size,
+            frames=args.frames,
+            frame_stride=args.frame_stride,
+            clips_per_video=args.clips_per_video,
+            validation=validation,
+            fusion=args.fusion,
+            svm_holdout=args.svm_holdout,
+            seed=args.seed,
+            verbose=0 if args.no_progress else "auto",
+            record={
+                "dataset": {
+                    "name": dataset.name,
+                    "videos": len(dataset),
+                    "layout": args.layout,
+                    "subset": subset_of(args),
+                },
+                "base_model": None if is_registered(args.model) else args.model,
+            },
+        )
     except CommandError as error:
         print(f"{name}: {error}", file=sys.stderr)
         return error.exit_code
-    except (ValueError, FileNotFoundError, KeyError) as error:
+    except (ValueError, FileNotFoundError, KeyError) as error:  # classes, recipe, epochs: checked before any step
         print(f"{name}: {error}", file=sys.stderr)
         return 2
-    try:
-        for kind, stream in streams.items():
-            if stream is None:
-                continue
-            frames = args.frames if kind == "rgb" and args.frames else stream.input_shape[1]
-            sampler = TrainingClips(
-                frames=frames, stride=args.frame_stride if kind == "rgb" else 1, clips_per_video=args.clips_per_video
-            )
-            stream_dir = run_dir / ({"rgb": "spatial", "flow": "temporal"}[kind] if two else "")
-            _train_stream(stream, sources[kind], stream_dir, args, sampler, validation.get(kind))
-    except ValueError as error:  # classes against the head, the recipe and its epochs: all checked before any step
-        print(f"{name}: {error}", file=sys.stderr)
-        return 2
-    reports = {kind: source.report for kind, source in sources.items() if source is not None}
-    if two:  # the paper's way: streams trained apart, then fused
-        fused = two_stream(streams["rgb"], streams["flow"], fusion=fusion, name=model.name)
-        built = getattr(model, "build_arguments", None)  # rebuilt on load: with the fusion it now has
-        fused.build_arguments = built and BuildArguments(built.model, {**built.kwargs, "fusion": fusion})
-        if fusion == "svm":
-            try:
-                held = sources_for(model, held_out, args)
-                scores = []
-                for kind in ("rgb", "flow"):
-                    protocol = TwoStreamProtocol(clips=5, frames=streams[kind].input_shape[1])
-                    scores.append(evaluate_on_source(streams[kind], held[kind], protocol, progress=False))
-                ids = [v for v in scores[0]["video_ids"] if v in set(scores[1]["video_ids"])]
-                by_id = {record.video_id: record.labels[0] for record in held_out}
-                stream_scores = [[s["video_scores"][s["video_ids"].index(v)] for v in ids] for s in scores]
-                fit_svm_fusion(fused, stream_scores, [by_id[v] for v in ids])
-            except ValueError as error:  # e.g. a class none of whose held-out videos could be scored
-                print(
-                    f"{name}: the fusion SVM could not be fitted: {error} The trained streams are kept in "
-                    f"{run_dir}/spatial and {run_dir}/temporal; rerun with --fusion average to fuse them.",
-                    file=sys.stderr,
-                )
-                return 2
-            print(f"{name}: fitted the fusion SVM on {len(ids)} held-out videos", file=sys.stderr)
-        model = fused
-    videos = {kind: report.to_dict() for kind, report in reports.items()}
-    save_keras_file(
-        model,
-        final,
-        labels=dataset.class_names,
-        dataset={
-            "name": dataset.name,
-            "videos": len(dataset),
-            "layout": args.layout,
-            "subset": subset_of(args),
-            "used": {kind: v["used"] for kind, v in videos.items()},
-        },
-        recipe={"name": args.recipe, "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed},
-        base_model=None if is_registered(args.model) else args.model,
-    )
-    run_info = run_dir / "run.json"
-    info = json.loads(run_info.read_text()) if run_info.is_file() else {}
-    run_info.write_text(json.dumps(info | {"videos": videos, "model": str(final)}, indent=2, default=str))
+    if trained.svm_videos is not None:
+        print(f"{name}: fitted the fusion SVM on {trained.svm_videos} held-out videos", file=sys.stderr)
+    two = len(trained.reports) == 2
     codes = []
-    for kind, report in reports.items():
+    for kind, report in trained.reports.items():
         verb = f"trained {'the ' + {'rgb': 'spatial', 'flow': 'temporal'}[kind] + ' stream ' if two else ''}on"
-        codes.append(finish(args.command_name, report, verb, strict=args.strict, where=str(run_info)))
-    print(f"{name}: model saved to {final}", file=sys.stderr)
+        codes.append(finish(args.command_name, report, verb, strict=args.strict, where=str(run_folder.info_file)))
+    print(f"{name}: model saved to {trained.model_file}", file=sys.stderr)
     return max(codes)

@@ -20,8 +20,9 @@ from typing import Any
 
 import keras
 
-from keras_video_zoo.checkpoints import embed_record, require_huggingface_hub
+from keras_video_zoo.checkpoints import require_huggingface_hub
 from keras_video_zoo.hub.model_card import build_model_card, is_generated_card
+from keras_video_zoo.keras_file import write_keras_file
 from keras_video_zoo.models.pretrained import describe_model
 from keras_video_zoo.version import __version__
 from keras_video_zoo.weights import RECORD_FILENAME, WeightsSpec
@@ -105,8 +106,7 @@ def save_keras_file(model: keras.Model, path: str | os.PathLike, **record: Any) 
     ('walk', 'run')
     """
     spec = describe_model(model, **record)
-    model.save(path)
-    embed_record(path, spec)
+    write_keras_file(model, path, spec)
     return spec
 
 

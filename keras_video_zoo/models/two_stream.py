@@ -22,7 +22,7 @@ from keras_video_zoo.models.cross_modality import cross_modality_init
 from keras_video_zoo.models.heads import head_classes
 from keras_video_zoo.models.pretrained import create_model, load_weights
 from keras_video_zoo.models.tiny import TINY_PIXEL_SCALE, tiny_clip
-from keras_video_zoo.registry import get_model_entry, is_registered, register_model
+from keras_video_zoo.registry import BuildArguments, get_model_entry, is_registered, register_model
 
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)  # CNN-M was pretrained on ImageNet with this mean
 FUSIONS = ("average", "svm")
@@ -354,6 +354,24 @@ def two_stream(
         fused = LinearSVMFusion(classes["spatial"], name="svm_fusion")(scores)
     model = keras.Model(inputs, fused, name=name or "two_stream")
     return load_weights(model, weights, "two_stream")
+
+
+def fuse_streams(model: keras.Model, spatial: keras.Model, temporal: keras.Model, *, fusion: str) -> keras.Model:
+    """``model`` (a two-stream model) rebuilt around other streams -- e.g. trained ones -- and ``fusion``.
+
+    The result keeps ``model``'s name and build arguments (with the new fusion), so it saves,
+    loads and describes itself as ``model`` would.
+
+    Example:
+    >>> model = two_stream("spatial_stream_tiny", "temporal_stream_tiny")
+    >>> fused = fuse_streams(model, *model.layers[2:4], fusion="svm")
+    >>> fused.name, fused.layers[-1].name
+    ('two_stream', 'svm_fusion')
+    """
+    fused = two_stream(spatial, temporal, fusion=fusion, name=model.name)
+    built = getattr(model, "build_arguments", None)  # rebuilt on load: with the fusion it now has
+    fused.build_arguments = built and BuildArguments(built.model, {**built.kwargs, "fusion": fusion})
+    return fused
 
 
 def svm_fusion_layer(model: keras.Model) -> LinearSVMFusion:

@@ -1,15 +1,8 @@
 """Training a zoo model on tf.data datasets with a recipe: checkpoints, resume, CSV/TensorBoard logs.
 
-A run lives in one folder::
-
-    run_dir/
-      run.json            what was run (recipe, steps, classes) -- written before training
-      log.csv             one row per epoch (appended across resumed runs)
-      tensorboard/        TensorBoard event files (when the tensorboard package is installed)
-      checkpoints/last.keras, checkpoints/best.keras (with validation data)
-      backup/             Keras BackupAndRestore state (weights, optimizer, epoch); removed when done
-
-Calling :func:`fit` again with the same ``run_dir`` after an interruption (a crash, a
+A run lives in one folder, :class:`~keras_video_zoo.run_folder.RunFolder` (its layout is
+described there): ``run.json`` is written before training, checkpoints and the log every
+epoch. Calling :func:`fit` again with the same ``run_dir`` after an interruption (a crash, a
 killed job) restores the last finished epoch -- weights, optimizer state and step counter --
 and goes on, so the resumed run ends with the same step count as an uninterrupted one.
 """
@@ -18,17 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import keras
 import tensorflow as tf
 
 from keras_video_zoo.models.heads import head_classes
+from keras_video_zoo.run_folder import RunFolder
 from keras_video_zoo.training.distribution import fit_scope
 from keras_video_zoo.training.multitask import multitask_losses
 from keras_video_zoo.training.recipes import Recipe, get_recipe
@@ -258,8 +250,7 @@ def fit(
         loss, default_metrics = default_loss_and_metrics(model, train_data)
         metrics = default_metrics if metrics is None else metrics
 
-    run_dir = Path(run_dir)
-    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    run = RunFolder(run_dir)
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         optimizer = recipe.optimizer(boundaries, total_steps=stop_step or epochs * spe)
@@ -275,21 +266,21 @@ def fit(
         "classes": _classes_for_log(classes),
         "head_classes": head_classes(model),
     }
-    (run_dir / "run.json").write_text(json.dumps(run_info, indent=2, default=str))
+    run.start(run_info)
 
     run_callbacks: list[keras.callbacks.Callback] = []
     if resume:
-        run_callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
-    run_callbacks.append(keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")))
+        run_callbacks.append(keras.callbacks.BackupAndRestore(str(run.backup)))
+    run_callbacks.append(keras.callbacks.ModelCheckpoint(str(run.checkpoints / "last.keras")))
     if validation_data is not None:
         run_callbacks.append(
             keras.callbacks.ModelCheckpoint(
-                str(run_dir / "checkpoints" / "best.keras"), monitor="val_loss", save_best_only=True
+                str(run.checkpoints / "best.keras"), monitor="val_loss", save_best_only=True
             )
         )
-    run_callbacks.append(keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True))
+    run_callbacks.append(keras.callbacks.CSVLogger(str(run.log_file), append=True))
     if tensorboard:
-        run_callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+        run_callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard)))
     for callback in recipe.callbacks():
         if validation_data is None and getattr(callback, "monitor", "").startswith("val_"):
             callback.monitor = callback.monitor[len("val_") :]

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.records import VideoDataset
+from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.sources import ClipSource, VideoFiles
 from keras_video_zoo.flow.sources import FlowFolders
 from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
+from keras_video_zoo.models.pretrained import describe_model
+from keras_video_zoo.run_folder import RunFolder
 from keras_video_zoo.training.fit import check_dataset_classes, default_loss_and_metrics, fit
-from keras_video_zoo.training.recipes import Recipe
+from keras_video_zoo.training.recipes import Recipe, get_recipe
+from keras_video_zoo.weights import WeightsSpec
 
 _KINDS = {3: "RGB clips", 2: "flow stacks"}
 
@@ -42,6 +48,45 @@ def _single_input(model: keras.Model, what: str, channels: int) -> tuple[int, in
     return shape
 
 
+def training_record(
+    model: keras.Model,
+    dataset: VideoDataset,
+    reports: Mapping[str, VideoReport],
+    *,
+    recipe: str | Recipe,
+    epochs: int | None,
+    batch_size: int,
+    seed: int | None,
+    record: Mapping[str, Any] | None = None,
+) -> WeightsSpec:
+    """The record a finished run's model carries: its classes, training data (videos used per stream) and recipe.
+
+    ``record`` adds or overrides :func:`~keras_video_zoo.models.pretrained.describe_model` fields
+    (its ``dataset`` entries are merged into the dataset's).
+    """
+    extra = dict(record or {})
+    dataset_fields = {
+        "name": dataset.name,
+        "videos": len(dataset),
+        "used": {kind: report.to_dict()["used"] for kind, report in reports.items()},
+    }
+    return describe_model(
+        model,
+        labels=dataset.class_names,
+        dataset=dataset_fields | dict(extra.pop("dataset", {})),
+        recipe={"name": get_recipe(recipe).name, "epochs": epochs, "batch_size": batch_size, "seed": seed},
+        **extra,
+    )
+
+
+def _restore_finished(model: keras.Model, run: RunFolder) -> keras.callbacks.History:
+    """A finished run is not trained again: ``model`` takes its weights; the history is empty."""
+    model.set_weights(keras.saving.load_model(run.model_file, compile=False).get_weights())
+    history = keras.callbacks.History()
+    history.history = {}
+    return history
+
+
 def train_on_source(
     model: keras.Model,
     source: ClipSource,
@@ -55,8 +100,13 @@ def train_on_source(
     flip: bool = True,
     seed: int | None = None,
     verbose: str | int = "auto",
+    record: Mapping[str, Any] | None = None,
 ) -> keras.callbacks.History:
     """Trains a one-input clip model on random clips of ``source``, cropped and flipped on the device, resumably.
+
+    The run folder ends with the trained model, its record inside (``run_dir/model.keras``), so
+    ``create_model(run_dir)`` and every ``kvz --model RUN_DIR`` load it. Called again on a
+    finished run, it trains nothing: ``model`` takes the finished run's weights.
 
     Args:
         model: a one-input zoo model: RGB clips ``(batch, T, H, W, 3)``, or a temporal stream
@@ -72,12 +122,17 @@ def train_on_source(
             (e.g. "moving left" vs "moving right").
         seed: seeds the data order, clips and augmentation.
         verbose: Keras' ``fit`` verbosity.
+        record: fields for the final model's record (see :func:`training_record`), e.g.
+            ``{"base_model": "hf://org/name", "dataset": {"split": 1}}``.
 
     Returns:
         The Keras ``History``; ``model`` holds the trained weights. ``source.report`` says which
-        videos were used, skipped (and why), damaged or short.
+        videos were used, skipped (and why), damaged or short; ``run.json`` lists them too.
     """
     shape = _single_input(model, "train_on_source", source.clip_shape(1)[-1])
+    run = RunFolder(run_dir)
+    if run.is_finished:
+        return _restore_finished(model, run)
     flow = "uint8" if shape[-1] == 2 else None
     sampler = sampler or TrainingClips(frames=shape[0])
     check_dataset_classes(model, source.dataset)
@@ -91,7 +146,7 @@ def train_on_source(
     loss, metrics = default_loss_and_metrics(model, train_data)
     # RGB frames ship at the model's pipeline size, flow at its stored square: either way the device only crops.
     wrapper = with_augmentation(model, flip=flip, seed=seed, flow=flow, resize=None if flow else "auto")
-    return fit(
+    history = fit(
         wrapper,
         train_data,
         validation_data,
@@ -106,6 +161,12 @@ def train_on_source(
         metrics=metrics,
         verbose=verbose,
     )
+    reports = {"flow" if flow else "rgb": source.report}
+    final = training_record(
+        model, source.dataset, reports, recipe=recipe, epochs=epochs, batch_size=batch_size, seed=seed, record=record
+    )
+    run.finish(model, final, videos={kind: report.to_dict() for kind, report in reports.items()})
+    return history
 
 
 def train_on_videos(
