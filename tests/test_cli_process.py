@@ -8,11 +8,9 @@ import textwrap
 
 import pytest
 
-from keras_video_zoo.commands import flow, reading, synthetic, train
-from keras_video_zoo.data import report, synthetic_dataset
+from keras_video_zoo import vocabulary
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
-from keras_video_zoo.flow import dataset_extraction, extraction, quantisation, storage, video_extraction
-from keras_video_zoo.models import transfer
+from keras_video_zoo.flow import extraction
 from keras_video_zoo.training import recipes
 
 # What TensorFlow's C++ code and FFmpeg write on their own, which kvz must not show by default.
@@ -60,21 +58,10 @@ def test_import_keras_video_zoo_is_light():
     assert result.stdout.split() == ["[]", "True"], result.stderr
 
 
-def test_the_cli_spells_the_librarys_names_and_defaults():
-    assert (
-        flow.ALGORITHMS == tuple(sorted(extraction.ALGORITHMS))
-        and flow.DEFAULT_ALGORITHM == extraction.DEFAULT_ALGORITHM
-    )
-    assert (
-        flow.DEFAULT_BOUND == quantisation.DEFAULT_BOUND and flow.QUANTISATION_MODES == quantisation.QUANTISATION_MODES
-    )
-    assert (
-        flow.DEFAULT_JPEG_QUALITY == storage.DEFAULT_JPEG_QUALITY and flow.REPORT_NAME == dataset_extraction.REPORT_NAME
-    )
-    assert set(train.RECIPES) == set(recipes.RECIPES) and train.TRANSFER_MODES == transfer.TRANSFER_MODES
-    assert synthetic.KINDS == (*synthetic_dataset.DATASET_KINDS, "real-world", "checkpoints")
-    assert reading.DAMAGED_POLICIES == report.DAMAGED_POLICIES
-    assert flow.DEFAULT_SHORT_SIDE == video_extraction.DEFAULT_SHORT_SIDE
+def test_the_librarys_registries_offer_what_the_shared_vocabulary_names():
+    """The flags' choices come from keras_video_zoo.vocabulary; the registries behind them must agree with it."""
+    assert set(extraction.ALGORITHMS) == set(vocabulary.FLOW_ALGORITHMS)
+    assert set(recipes.RECIPES) == set(vocabulary.RECIPE_NAMES)
 
 
 @pytest.fixture(scope="module")

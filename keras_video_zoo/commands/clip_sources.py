@@ -13,8 +13,7 @@ from pathlib import Path
 
 from keras_video_zoo.commands.model_source import CommandError
 from keras_video_zoo.commands.reading import add_reading_arguments
-
-STACKING_MODES = ("forward", "centred", "bidirectional", "trajectory")  # keras_video_zoo.flow.stacking
+from keras_video_zoo.vocabulary import STACKING_MODES
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:

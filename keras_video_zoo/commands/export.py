@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
-
-FORMATS = ("saved_model", "onnx", "litert")  # keras_video_zoo.deployment.export.FORMATS
+from keras_video_zoo.vocabulary import EXPORT_FORMATS as FORMATS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -14,16 +14,15 @@ from keras_video_zoo.commands.dataset_arguments import (
 )
 from keras_video_zoo.commands.model_source import CommandError
 from keras_video_zoo.commands.reading import add_reading_arguments, finish
-
-# The library's names and defaults (keras_video_zoo.flow), spelled out so that building the parser
-# imports neither OpenCV nor TensorFlow; tests/test_cli.py checks they agree.
-ALGORITHMS = ("dis", "dis_fast", "dis_ultrafast", "farneback", "tvl1")
-DEFAULT_ALGORITHM = "dis"
-DEFAULT_BOUND = 20.0
-QUANTISATION_MODES = ("bound", "minmax")
-DEFAULT_JPEG_QUALITY = 95
-REPORT_NAME = "flow_report.json"
-DEFAULT_SHORT_SIDE = 256
+from keras_video_zoo.vocabulary import (
+    DEFAULT_FLOW_ALGORITHM,
+    DEFAULT_FLOW_BOUND,
+    DEFAULT_FLOW_JPEG_QUALITY,
+    DEFAULT_FLOW_SHORT_SIDE,
+    FLOW_ALGORITHMS,
+    FLOW_REPORT_NAME,
+    QUANTISATION_MODES,
+)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -40,14 +39,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="extract optical flow of a dataset to uint8 JPEGs",
         description="Extract optical flow of every video to OUT/<video_id>/flow_{x,y}_NNNNN.jpg with a manifest, "
         "streamed pair by pair (memory does not grow with a video's length or resolution). Resumable: finished "
-        "videos are skipped; unreadable and damaged videos are reported in OUT/" + REPORT_NAME + ".",
+        "videos are skipped; unreadable and damaged videos are reported in OUT/" + FLOW_REPORT_NAME + ".",
     )
     add_dataset_arguments(parser, layout="videos", subset="all")
     parser.add_argument("out", help="output folder, one sub-folder per video")
-    parser.add_argument("--algorithm", choices=ALGORITHMS, default=DEFAULT_ALGORITHM)
-    parser.add_argument("--bound", type=float, default=DEFAULT_BOUND, help="quantisation bound B in pixels")
+    parser.add_argument("--algorithm", choices=FLOW_ALGORITHMS, default=DEFAULT_FLOW_ALGORITHM)
+    parser.add_argument("--bound", type=float, default=DEFAULT_FLOW_BOUND, help="quantisation bound B in pixels")
     parser.add_argument("--quantisation", choices=QUANTISATION_MODES, default="bound")
-    parser.add_argument("--quality", type=int, default=DEFAULT_JPEG_QUALITY, help="JPEG quality (default 95)")
+    parser.add_argument("--quality", type=int, default=DEFAULT_FLOW_JPEG_QUALITY, help="JPEG quality (default 95)")
     parser.add_argument("--backward", action="store_true", help="also store backward flow (bidirectional stacks)")
     resize = parser.add_mutually_exclusive_group()
     resize.add_argument(
@@ -56,9 +55,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     resize.add_argument(
         "--short-side",
         type=int,
-        default=DEFAULT_SHORT_SIDE,
+        default=DEFAULT_FLOW_SHORT_SIDE,
         help=f"shrink frames so the short side is this long first, keeping the aspect; smaller videos stay as they "
-        f"are (default {DEFAULT_SHORT_SIDE}, the two-stream paper's frames; 0 keeps every frame as decoded)",
+        f"are (default {DEFAULT_FLOW_SHORT_SIDE}, the two-stream paper's frames; 0 keeps every frame as decoded)",
     )
     parser.add_argument(
         "--shards",
@@ -108,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     code = finish(
-        "flow", report.videos, "extracted the flow of", strict=args.strict, where=str(Path(args.out) / REPORT_NAME)
+        "flow", report.videos, "extracted the flow of", strict=args.strict, where=str(Path(args.out) / FLOW_REPORT_NAME)
     )
     if args.shards:
         try:

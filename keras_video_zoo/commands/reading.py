@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-DAMAGED_POLICIES = ("use", "skip")  # keras_video_zoo.data.report.DAMAGED_POLICIES
+from keras_video_zoo.vocabulary import DAMAGED_POLICIES
 
 
 def add_reading_arguments(parser: argparse.ArgumentParser, *, short_side: str | None = None) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-# synthetic_dataset.DATASET_KINDS, real_world_videos, convert.lookalikes
-KINDS = ("source", "target", "real-world", "checkpoints")
+from keras_video_zoo.vocabulary import SYNTHETIC_DATASET_KINDS
+
+KINDS = (*SYNTHETIC_DATASET_KINDS, "real-world", "checkpoints")  # + real_world_videos, convert.lookalikes
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -13,12 +13,11 @@ from keras_video_zoo.commands.dataset_arguments import (
     subset_of,
 )
 from keras_video_zoo.commands.model_source import SOURCE_HELP, CommandError
+from keras_video_zoo.vocabulary import RECIPE_NAMES, TRANSFER_MODES
 
 FINAL_MODEL = "model.keras"  # keras_video_zoo.run_folder.RUN_MODEL: the finished model, with its record inside
 
 
-RECIPES = ("karpathy", "simonyan", "simonyan_finetune", "small_adam")  # keras_video_zoo.training.recipes.RECIPES
-TRANSFER_MODES = ("scratch", "top", "top3", "all")  # keras_video_zoo.models.transfer.TRANSFER_MODES
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, *, transfer: str | None) -> None:
@@ -32,7 +31,7 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, transfer: str | N
         f"from: {SOURCE_HELP.split(' or ', 1)[1]}",
     )
     parser.add_argument("--run-dir", required=True, help="run folder: checkpoints, logs, final model; rerun resumes")
-    parser.add_argument("--recipe", choices=RECIPES, default="karpathy", help="training recipe")
+    parser.add_argument("--recipe", choices=RECIPE_NAMES, default="karpathy", help="training recipe")
     parser.add_argument("--epochs", type=int, help="epochs (required by plateau recipes such as karpathy)")
     parser.add_argument("--batch-size", type=int, default=32, help="clips per batch (default 32)")
     parser.add_argument("--frames", type=int, help="frames per clip (default: the model's input length)")

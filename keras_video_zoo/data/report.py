@@ -12,7 +12,7 @@ import threading
 
 # What happens to a damaged video (one that decodes fewer frames than its container reports,
 # or whose decoder reports errors): use the frames that decode, or skip it.
-DAMAGED_POLICIES = ("use", "skip")
+from keras_video_zoo.vocabulary import DAMAGED_POLICIES
 
 
 class VideoReport:

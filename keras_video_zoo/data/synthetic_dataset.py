@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from keras_video_zoo.opencv import cv2
+from keras_video_zoo.vocabulary import SYNTHETIC_DATASET_KINDS as DATASET_KINDS
 
-DATASET_KINDS = ("source", "target")
 VIDEOS_DIR = "UCF-101"
 SPLITS_DIR = "ucfTrainTestlist"
 CLASSES_FILE = "classes.json"

@@ -34,8 +34,8 @@ import tensorflow as tf
 
 from keras_video_zoo.models.pretrained import class_names
 from keras_video_zoo.runtime import captured_stderr_fd
+from keras_video_zoo.vocabulary import EXPORT_FORMATS as FORMATS
 
-FORMATS = ("saved_model", "onnx", "litert")
 KERAS_FORMATS = {"saved_model": "tf_saved_model", "onnx": "onnx", "litert": "litert"}
 ARTEFACTS = {"saved_model": "saved_model", "onnx": "model.onnx", "litert": "model.tflite"}
 MANIFEST = "kvz_export.json"

@@ -34,15 +34,14 @@ import numpy as np
 
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_io import VideoReadError, describe_damage, iter_frames, probe_video, stored_frame_count
-from keras_video_zoo.evaluation.video_evaluation import fuse_scores
+from keras_video_zoo.evaluation.video_scoring import VideoScorer
 from keras_video_zoo.flow.extraction import DEFAULT_ALGORITHM, FlowExtractor, to_gray
 from keras_video_zoo.flow.live import quantized_stack
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND
 from keras_video_zoo.flow.stacking import stack_indices, tau_range
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.layers.clip_augmentation import pipeline_size
 from keras_video_zoo.models.description import describe, flow_stacking
 from keras_video_zoo.models.pretrained import class_names as model_class_names
-from keras_video_zoo.views import CENTRE
 
 DEFAULT_FPS = 25.0  # for a container that reports no frame rate (a frame folder)
 
@@ -291,26 +290,25 @@ def predict_video(
     names = list(class_names) if class_names is not None else model_class_names(model)
     side = short_side or max(pipeline_size(s) for s in streams)
     geometry = FrameGeometry.square_of(side)
-    scorers = {}
+    scorer = VideoScorer(model, short_side=side)  # the same scoring and fusion as a whole video's
     if rgb is not None:
-        scorers["rgb"] = with_views(rgb, (CENTRE,), resize=None)
         rgb_positions = np.rint(np.linspace(0, window - 1, rgb.input_shape[1])).astype(int)
     if flow is not None:
-        scorers["flow"] = with_views(flow, (CENTRE,), flow="uint8", resize=None)
         mode = flow_mode or flow_stacking(flow)
         flow_stream = _FlowStream(flow.input_shape[1], mode, window, DEFAULT_BOUND, DEFAULT_ALGORITHM)
     info = probe_video(path, backend=backend)
     fps = info.fps if info.fps > 0 else DEFAULT_FPS
 
     frames = collections.deque(maxlen=window)
-    pending: dict[str, list[np.ndarray]] = {kind: [] for kind in scorers}
-    scores: dict[str, list[np.ndarray]] = {kind: [] for kind in scorers}
+    kinds = [kind for kind, stream in (("rgb", rgb), ("flow", flow)) if stream is not None]
+    pending: dict[str, list[np.ndarray]] = {kind: [] for kind in kinds}
+    scores: dict[str, list[np.ndarray]] = {kind: [] for kind in kinds}
     starts: list[int] = []
 
     def score_pending() -> None:
         for kind, batch in pending.items():
             if batch:
-                scores[kind].append(np.asarray(scorers[kind].predict_on_batch(np.stack(batch))))
+                scores[kind].append(scorer.score_batch(kind, np.stack(batch)))
                 batch.clear()
 
     errors: list[str] = []
@@ -336,12 +334,7 @@ def predict_video(
             + (f"; pass a smaller window (at least {needed})." if count >= needed else f" (the model needs {needed})."),
         )
     score_pending()
-    per_stream = {kind: np.concatenate(parts) for kind, parts in scores.items()}
-    if len(per_stream) == 2:
-        window_scores = fuse_scores(model, per_stream["rgb"], per_stream["flow"])
-    else:
-        window_scores = next(iter(per_stream.values()))
-    window_scores = np.asarray(window_scores, np.float64)
+    window_scores = scorer.fuse({kind: np.concatenate(parts) for kind, parts in scores.items()}).astype(np.float64)
     starts_array = np.array(starts)
     centres = (starts_array + window / 2) / fps
     reported = stored_frame_count(path) if Path(path).is_file() else count

@@ -2,13 +2,14 @@
 
 RGB models score evenly spaced centre-cropped clips; temporal streams score flow stacks computed on
 the fly (DIS, as ``kvz flow``), stacked as the model records; two-stream models fuse the streams'
-video scores as the model does (averaging, or its fitted SVM). Scores over time are
-:func:`keras_video_zoo.deployment.timeline.predict_video`'s.
+video scores as the model does (averaging, or its fitted SVM). Scores over time
+(:func:`keras_video_zoo.deployment.timeline.predict_video`) go through the same scorer, window by window.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import keras
 import numpy as np
@@ -47,13 +48,25 @@ class VideoScorer:
         self.model, self.clips = model, clips
         self.description = describe(model)
         self.rgb, self.flow = self.description.rgb, self.description.flow
-        self._scorers = {}
-        for stream in self.description.streams:
-            flow = stream is self.flow
-            scorer = with_views(stream, (CENTRE,), flow="uint8" if flow else None, resize=None)
-            self._scorers[stream.name] = (scorer, FrameGeometry.square_of(short_side or pipeline_size(stream)))
+        self._scorers, self.geometry = {}, {}
+        for kind, stream in (("rgb", self.rgb), ("flow", self.flow)):
+            if stream is not None:
+                flow = "uint8" if kind == "flow" else None
+                self._scorers[kind] = with_views(stream, (CENTRE,), flow=flow, resize=None)
+                self.geometry[kind] = FrameGeometry.square_of(short_side or pipeline_size(stream))
         if self.rgb is not None:
             self.protocol = UniformClipsProtocol(clips=clips, frames=self.rgb.input_shape[1])
+
+    def score_batch(self, kind: str, inputs: np.ndarray) -> np.ndarray:
+        """``(n, classes)`` centre-view scores of a batch of one stream's inputs: ``"rgb"`` clips fitted to
+        ``geometry["rgb"]``, or ``"flow"`` uint8 stacks."""
+        return np.asarray(self._scorers[kind].predict_on_batch(inputs))
+
+    def fuse(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Rows of per-stream scores fused as the model fuses them (one stream's are returned as they are)."""
+        if len(scores) == 2:
+            return np.asarray(fuse_scores(self.model, scores["rgb"], scores["flow"]))
+        return next(iter(scores.values()))
 
     def __call__(self, path: str | os.PathLike) -> tuple[np.ndarray, str | None]:
         """``(class scores, what damage the decoder met or None)`` of one video.
@@ -64,23 +77,17 @@ class VideoScorer:
         path = os.fspath(path)
         scores, problems = {}, []
         if self.flow is not None:
-            scorer, geometry = self._scorers[self.flow.name]
             stacks, frames, decoded = video_flow_stacks(
-                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=geometry,
+                path, fields=self.flow.input_shape[1], stacks=self.clips, geometry=self.geometry["flow"],
                 mode=self.description.stacking,
             )  # fmt: skip
-            scores["flow"] = np.asarray(scorer.predict_on_batch(stacks)).mean(axis=0)
+            scores["flow"] = self.score_batch("flow", stacks).mean(axis=0, keepdims=True)
             problems.append(decoded.problems())
             if self.rgb is not None:  # the spatial stream scores the frames the stacks start at
-                rgb_scorer, rgb_geometry = self._scorers[self.rgb.name]
-                scores["rgb"] = np.asarray(rgb_scorer.predict_on_batch(rgb_geometry.fit_all(frames)[:, None])).mean(0)
+                clips = self.geometry["rgb"].fit_all(frames)[:, None]
+                scores["rgb"] = self.score_batch("rgb", clips).mean(axis=0, keepdims=True)
         else:
-            scorer, geometry = self._scorers[self.rgb.name]
-            clips, decoded = read_clips(path, self.protocol.sample, geometry=geometry)
-            scores["rgb"] = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
+            clips, decoded = read_clips(path, self.protocol.sample, geometry=self.geometry["rgb"])
+            scores["rgb"] = self.score_batch("rgb", clips).mean(axis=0, keepdims=True)
             problems.append(decoded.problems())
-        if len(scores) == 2:
-            fused = fuse_scores(self.model, scores["rgb"][None], scores["flow"][None])[0]
-        else:
-            fused = next(iter(scores.values()))
-        return fused, next(filter(None, problems), None)
+        return self.fuse(scores)[0], next(filter(None, problems), None)

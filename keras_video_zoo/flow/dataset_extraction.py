@@ -33,12 +33,12 @@ from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.flow.storage import MANIFEST_NAME, FlowManifest, is_complete, remove_partial_folders
 from keras_video_zoo.flow.video_extraction import FlowSettings, video_flow_outcome
 from keras_video_zoo.opencv import cv2
+from keras_video_zoo.vocabulary import FLOW_REPORT_NAME as REPORT_NAME
 
 FlowJobs = list[tuple[VideoRecord, str]]  # (video, the flow folder to write), still to do
 Outcome = tuple[str, "str | None", "str | None"]  # (video id, why it was skipped or None, damage or None)
 FlowExtractor = Callable[[FlowJobs, FlowSettings, Path], dict[str, Outcome]]  # (jobs, settings, out) -> outcomes
 
-REPORT_NAME = "flow_report.json"
 __all__ = ["FlowExtractionReport", "FlowSettings", "extract_dataset_flow"]
 
 

@@ -20,7 +20,7 @@ from keras_video_zoo.opencv import cv2, require_contrib
 # on smooth warps) at 70-130 pairs/s. TV-L1 is more accurate (0.01 / 0.09-0.13 px) but runs
 # 1-4 pairs/s: UCF-101's ~2.5M pairs would take 1-3 weeks on 2 cores instead of ~6-10 hours.
 # Farneback matches DIS's accuracy here at its slower speed and is known to fail on flat regions.
-DEFAULT_ALGORITHM = "dis"
+from keras_video_zoo.vocabulary import DEFAULT_FLOW_ALGORITHM as DEFAULT_ALGORITHM
 
 
 def _tvl1() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

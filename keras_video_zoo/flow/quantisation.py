@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_BOUND = 20.0
-QUANTISATION_MODES = ("bound", "minmax")
+from keras_video_zoo.vocabulary import DEFAULT_FLOW_BOUND as DEFAULT_BOUND
+from keras_video_zoo.vocabulary import QUANTISATION_MODES as QUANTISATION_MODES  # re-exported
 
 
 def check_bound(bound: float) -> float:

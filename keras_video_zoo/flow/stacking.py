@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-STACKING_MODES = ("forward", "centred", "bidirectional", "trajectory")
+from keras_video_zoo.vocabulary import STACKING_MODES
 
 
 def tau_range(mode: str, fields: int, field_count: int) -> tuple[int, int]:

@@ -36,11 +36,11 @@ from keras_video_zoo.flow.quantisation import (
     quantize_minmax,
 )
 from keras_video_zoo.opencv import cv2
+from keras_video_zoo.vocabulary import DEFAULT_FLOW_JPEG_QUALITY as DEFAULT_JPEG_QUALITY
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "keras_video_zoo.flow/1"
 DIRECTIONS = {"forward": "flow", "backward": "backward_flow"}  # direction -> file name prefix
-DEFAULT_JPEG_QUALITY = 95
 TEMP_PREFIX = ".partial-"
 
 

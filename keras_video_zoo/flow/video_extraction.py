@@ -25,8 +25,7 @@ from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowE
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, QUANTISATION_MODES, check_bound
 from keras_video_zoo.flow.storage import DEFAULT_JPEG_QUALITY, FlowFolderWriter, FlowManifest
 from keras_video_zoo.opencv import require_contrib
-
-DEFAULT_SHORT_SIDE = 256  # Simonyan & Zisserman's frames; 224 crops of them feed the temporal stream
+from keras_video_zoo.vocabulary import DEFAULT_FLOW_SHORT_SIDE as DEFAULT_SHORT_SIDE
 
 
 @dataclass(frozen=True)

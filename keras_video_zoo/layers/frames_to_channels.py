@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_video_zoo.vocabulary import STACKING_MODES
+
 
 @keras.saving.register_keras_serializable(package="keras_video_zoo")
 class FramesToChannels(keras.layers.Layer):
@@ -31,7 +33,7 @@ class FramesToChannels(keras.layers.Layer):
         return (batch, height, width, frames * channels)
 
 
-STACKINGS = ("forward", "centred", "bidirectional", "trajectory")  # keras_video_zoo.flow.stacking's modes
+STACKINGS = STACKING_MODES
 
 
 @keras.saving.register_keras_serializable(package="keras_video_zoo")

@@ -20,8 +20,8 @@ from keras_video_zoo.models.description import describe
 from keras_video_zoo.models.heads import HEAD_DROPOUT, head_classes, head_layer_names, nested_models, replace_classifier
 from keras_video_zoo.models.two_stream import svm_fusion_layer, two_stream
 from keras_video_zoo.registry import BuildArguments
+from keras_video_zoo.vocabulary import TRANSFER_MODES
 
-TRANSFER_MODES = ("scratch", "top", "top3", "all")
 DEFAULT_TRANSFER_DROPOUT = 0.9  # the paper's keep probability 0.1 for "top" and "top3"
 FC_LAYERS = ("fc6_dropout", "fc6", "fc7_dropout", "fc7")
 # Dropouts in front of the layers each mode trains.
