@@ -23,6 +23,7 @@ FLOORS = {
     "views": 0,
     "registry": 0,
     "weights": 0,
+    "vocabulary": 0,  # names and defaults the commands and the library share
     # the on-disk formats, each with one owner, and the one resolver that reads them all
     "keras_file": 1,
     "run_folder": 2,
