@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.commands.reading import finish
+
 DEFAULT_REPORT = "kvz_demo_report"
 FINETUNE_BASE = "slow_fusion_tiny.synthetic"
 
@@ -275,8 +277,7 @@ def run(args: argparse.Namespace) -> int:
     flow_root = data_dir / "source_flow"
     print("Extracting optical flow (DIS) of the source test videos for the temporal stream")
     report = extract_dataset_flow(ucf101(source, split=1, subset="test"), flow_root, FlowSettings(), progress=progress)
-    if report.failed:  # the demo's own generated videos: every one must extract
-        print(f"kvz demo: flow extraction failed: {report.summary()}", file=sys.stderr)
+    if finish("demo", report.videos, "extracted the flow of", strict=True):  # its own videos: every one must extract
         return 1
 
     stage(f"Evaluating {len(names)} bundled checkpoints (loaded with from_pretrained, sha256-checked)")

@@ -102,18 +102,13 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as error:
         print(f"kvz flow: {error}", file=sys.stderr)
         return 2
-    print(
-        f"kvz flow: {len(report.extracted)} videos extracted now, {len(report.kept)} kept from an earlier run",
-        file=sys.stderr,
-    )
-    code = finish(
-        "flow", report.videos, "extracted the flow of", strict=args.strict, where=str(Path(args.out) / FLOW_REPORT_NAME)
-    )
+    details = f"{len(report.extracted)} extracted now, {len(report.kept)} kept from an earlier run"
     if args.shards:
         try:
             written = write_flow_shards(args.shards, args.out, bound=args.bound, progress=not args.no_progress)
         except ValueError as error:
             print(f"kvz flow: {error}", file=sys.stderr)
             return 1
-        print(f"kvz flow: {written} flow shards written beside {args.shards}", file=sys.stderr)
-    return code
+        details += f"; {written} flow shards written beside {args.shards}"
+    where = str(Path(args.out) / FLOW_REPORT_NAME)
+    return finish("flow", report.videos, "extracted the flow of", strict=args.strict, where=where, details=details)

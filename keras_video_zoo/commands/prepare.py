@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as error:
         print(f"kvz prepare: {error}", file=sys.stderr)
         return 2
-    print(
-        f"kvz prepare: {report.shards} shards in {args.out} ({report.written} written now, {report.kept} kept "
-        f"from an earlier run; {report.frames} frames)",
-        file=sys.stderr,
+    details = (
+        f"{report.shards} shards in {args.out} ({report.written} written now, {report.kept} kept from an earlier run; "
+        f"{report.frames} frames)"
     )
-    return finish("prepare", report.videos, "stored", strict=args.strict, where=str(Path(args.out) / REPORT_FILE))
+    where = str(Path(args.out) / REPORT_FILE)
+    return finish("prepare", report.videos, "stored", strict=args.strict, where=where, details=details)

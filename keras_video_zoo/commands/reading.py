@@ -1,6 +1,11 @@
 """How every command that reads videos reports them and ends: one summary line, the JSON, one exit-code rule.
 
-Exit codes (the same for ``prepare``, ``flow``, ``train``, ``evaluate`` and ``predict``):
+The library never prints; a command may print its results as they come (``kvz predict``: a line
+per video), and ends with :func:`finish`: one line, ``kvz <command>: <what it did with the videos>``
+(the first skipped ones with their reasons, the JSON that lists every one, and what else it did),
+then the exit code.
+
+Exit codes (the same for ``prepare``, ``flow``, ``train``, ``evaluate``, ``predict`` and ``demo``):
     0  the work completed; videos that could not be used are reported and skipped;
     1  no video could be used, or ``--strict`` and some video was skipped or damaged;
     2  bad usage or input (see :mod:`keras_video_zoo.cli`).
@@ -32,9 +37,19 @@ def add_reading_arguments(parser: argparse.ArgumentParser, *, short_side: str | 
         parser.add_argument("--short-side", type=int, help=short_side)
 
 
-def finish(command: str, report, verb: str, *, strict: bool, where: str | None = None) -> int:
-    """Prints ``report``'s summary and returns the exit code of the rule above."""
-    print(f"kvz {command}: {report.summary(verb, where=where)}", file=sys.stderr)
+def finish(
+    command: str, report, verb: str, *, strict: bool, where: str | None = None, details: str | None = None
+) -> int:
+    """Prints ``report``'s summary (and ``details`` of the rest of the work) and returns the exit code of the rule.
+
+    Example:
+    >>> from keras_video_zoo.data.report import VideoReport
+    >>> report = VideoReport(); report.used("a.avi"); report.skipped("b.txt", "not a video.")
+    >>> finish("flow", report, "extracted the flow of", strict=True, details="1 kept", where="r.json")
+    1
+    """
+    line = report.summary(verb, where=where) + (f"; {details}" if details else "")
+    print(f"kvz {command}: {line}", file=sys.stderr)
     if report.used_count == 0:
         return 1
     counts = report.to_dict()

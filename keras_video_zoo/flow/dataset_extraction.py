@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -183,4 +182,3 @@ def _count(report: FlowExtractionReport, path: str, video_id: str, failure: str 
         report.videos.used(path)
     else:
         report.videos.skipped(path, failure)
-        print(f"{path}: skipped: {failure}", file=sys.stderr)
