@@ -109,7 +109,7 @@ STARTUP = "import keras_video_zoo, keras, tensorflow"
 DECODE_ONLY = (
     "import sys\n"
     "from keras_video_zoo.data import FrameGeometry, iter_frames, video_files\n"
-    "from keras_video_zoo.data.video_io import VideoReadError\n"
+    "from keras_video_zoo.data.video_errors import VideoReadError\n"
     "for path in video_files(sys.argv[1], recursive=True):\n"
     "    try:\n"
     "        sum(1 for _ in iter_frames(path, geometry=FrameGeometry.square_of(75)))\n"

@@ -14,7 +14,9 @@ import pytest
 
 from keras_video_zoo.cli import main
 from keras_video_zoo.data.real_world_videos import RealWorldFile, read_manifest, write_real_world_videos
-from keras_video_zoo.data.video_io import VideoReadError, read_video, video_files
+from keras_video_zoo.data.video_errors import VideoReadError
+from keras_video_zoo.data.video_files import video_files
+from keras_video_zoo.data.video_io import read_video
 
 FRAMES = 16
 

@@ -18,7 +18,7 @@ LAYOUTS = ("videos", "ucf101", "hmdb51", "folder_per_class", "csv_manifest")
 
 
 def video_files_dataset(root: str | Path) -> VideoDataset:
-    """Every candidate video under ``root`` (:func:`~keras_video_zoo.data.video_io.video_files`, recursively).
+    """Every candidate video under ``root`` (:func:`~keras_video_zoo.data.video_files.video_files`, recursively).
 
     A video's id is its path under ``root`` without the extension, ``/`` written ``__`` (the name of
     its flow folder); two files that differ only by extension keep theirs. Which candidates are
@@ -34,7 +34,7 @@ def video_files_dataset(root: str | Path) -> VideoDataset:
     ['walk__v1', 'walk__v2.mkv', 'walk__v2.mp4']
     """
     from keras_video_zoo.data.records import VideoDataset, VideoRecord
-    from keras_video_zoo.data.video_io import video_files
+    from keras_video_zoo.data.video_files import video_files
 
     root = Path(root)
     if not root.is_dir():

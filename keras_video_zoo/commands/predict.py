@@ -56,7 +56,7 @@ def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
 
     A file named is always tried (the decoder says whether it is a video); a folder gives its
     candidate videos, recursively, as every command finds them
-    (:func:`~keras_video_zoo.data.video_io.video_files`: not notes, thumbnails or hidden files).
+    (:func:`~keras_video_zoo.data.video_files.video_files`: not notes, thumbnails or hidden files).
 
     Example:
     >>> import tempfile
@@ -66,7 +66,7 @@ def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     >>> [file.name for file in files], missing
     (['a.avi', 'notes.txt'], ['missing.avi'])
     """
-    from keras_video_zoo.data.video_io import video_files
+    from keras_video_zoo.data.video_files import video_files
 
     files, missing = [], []
     for text in paths:
@@ -100,8 +100,9 @@ def read_labels(path: str | None, model, classes: int) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from keras_video_zoo.data.decoders import unreadable_reason
     from keras_video_zoo.data.report import VideoReport
-    from keras_video_zoo.data.video_io import VideoReadError, unreadable_reason
+    from keras_video_zoo.data.video_errors import VideoReadError
 
     if args.top < 1 or (args.clips or 1) < 1:
         print("kvz predict: --top and --clips must be at least 1.", file=sys.stderr)

@@ -6,6 +6,7 @@ sources in :mod:`keras_video_zoo.data.sources` and the pipelines over them in
 """
 
 from keras_video_zoo.data import layouts
+from keras_video_zoo.data.decoders import VideoInfo, probe_video, unreadable_reason
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.report import VideoReport
@@ -19,21 +20,15 @@ from keras_video_zoo.data.synthetic_dataset import (
     read_class_kinds,
     render_video,
 )
+from keras_video_zoo.data.video_errors import DamagedVideoError, DecodedVideo, ShortVideoError, VideoReadError
+from keras_video_zoo.data.video_files import video_files
 from keras_video_zoo.data.video_io import (
-    DamagedVideoError,
-    DecodedVideo,
-    ShortVideoError,
-    VideoInfo,
-    VideoReadError,
     count_frames,
     iter_frames,
-    probe_video,
     read_clips,
     read_frame_folder,
     read_frames,
     read_video,
-    unreadable_reason,
-    video_files,
 )
 
 __all__ = [

@@ -27,15 +27,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from keras_video_zoo.data.decoders import stored_frame_count
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoRecord
-from keras_video_zoo.data.video_io import (
-    DamagedVideoError,
-    VideoReadError,
-    describe_damage,
-    iter_frames,
-    stored_frame_count,
-)
+from keras_video_zoo.data.video_errors import DamagedVideoError, VideoReadError, describe_damage
+from keras_video_zoo.data.video_io import iter_frames
 from keras_video_zoo.opencv import cv2
 
 FORMAT_VERSION = 2  # 1: kvz's own keys (frames, video_id, labels); 2: Model Garden's (image/encoded, clip/...)

@@ -34,7 +34,8 @@ from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import ClipProtocol, TrainingClips, clip_span
 from keras_video_zoo.data.shard_records import parse_video_example
 from keras_video_zoo.data.shards import read_shard_plan
-from keras_video_zoo.data.video_io import VideoReadError, read_clips
+from keras_video_zoo.data.video_errors import VideoReadError
+from keras_video_zoo.data.video_io import read_clips
 
 
 class ClipSource(ABC):

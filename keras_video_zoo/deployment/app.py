@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from keras_video_zoo.data.video_io import VideoReadError
+from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.deployment.timeline import predict_video
 
 TOP = 5

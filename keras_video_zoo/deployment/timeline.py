@@ -32,8 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.decoders import probe_video, stored_frame_count
 from keras_video_zoo.data.geometry import FrameGeometry
-from keras_video_zoo.data.video_io import VideoReadError, describe_damage, iter_frames, probe_video, stored_frame_count
+from keras_video_zoo.data.video_errors import VideoReadError, describe_damage
+from keras_video_zoo.data.video_io import iter_frames
 from keras_video_zoo.evaluation.video_scoring import VideoScorer
 from keras_video_zoo.flow.extraction import DEFAULT_ALGORITHM, FlowExtractor, to_gray
 from keras_video_zoo.flow.live import quantized_stack

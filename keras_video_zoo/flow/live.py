@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.decoders import probe_video
 from keras_video_zoo.data.geometry import FrameGeometry
-from keras_video_zoo.data.video_io import DecodedVideo, VideoReadError, probe_video, read_video
+from keras_video_zoo.data.video_errors import DecodedVideo, VideoReadError
+from keras_video_zoo.data.video_io import read_video
 from keras_video_zoo.flow.extraction import DEFAULT_ALGORITHM, FlowExtractor, to_gray
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, quantize_flow
 from keras_video_zoo.flow.stacking import evenly_spaced_taus, stack_indices, trajectory_stack

@@ -11,6 +11,7 @@ from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from keras_video_zoo.data.decoders import probe_video
 from keras_video_zoo.data.layouts import ucf101
 from keras_video_zoo.data.synthetic_dataset import (
     APPEARANCE_DEFINED_CLASSES,
@@ -23,7 +24,7 @@ from keras_video_zoo.data.synthetic_dataset import (
     read_class_kinds,
     render_video,
 )
-from keras_video_zoo.data.video_io import count_frames, probe_video, read_frames
+from keras_video_zoo.data.video_io import count_frames, read_frames
 
 SMALL = {"videos_per_class": 4, "groups": 2, "frames": 13, "size": (48, 64)}
 

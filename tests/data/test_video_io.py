@@ -4,15 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from keras_video_zoo.data.video_io import (
-    ShortVideoError,
-    VideoInfo,
-    VideoReadError,
-    count_frames,
-    probe_video,
-    read_frame_folder,
-    read_frames,
-)
+from keras_video_zoo.data.decoders import VideoInfo, probe_video
+from keras_video_zoo.data.video_errors import ShortVideoError, VideoReadError
+from keras_video_zoo.data.video_io import count_frames, read_frame_folder, read_frames
 from tests.helpers.indexed_videos import BLUE, RED, frame_level, indexed_frames, write_opencv_video, write_pyav_video
 
 BACKENDS = ["opencv", "pyav"]

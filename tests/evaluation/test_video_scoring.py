@@ -6,7 +6,7 @@ import pytest
 from keras_video_zoo import create_model
 from keras_video_zoo.cli import main
 from keras_video_zoo.data import generate_dataset
-from keras_video_zoo.data.video_io import VideoReadError
+from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.evaluation import VideoScorer
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from keras_video_zoo.data.records import VideoRecord
-from keras_video_zoo.data.video_io import video_files as list_video_files
+from keras_video_zoo.data.video_files import video_files as list_video_files
 
 MISSING_POLICIES = ("raise", "skip")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from keras_video_zoo.data.layouts._common import check_missing_policy, keep_existing
 from keras_video_zoo.data.layouts.folders import read_class_folders
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.video_io import FRAME_IMAGE_EXTENSIONS
+from keras_video_zoo.data.video_files import FRAME_IMAGE_EXTENSIONS
 
 
 def _has_frames(folder: Path, prefix: str) -> bool:

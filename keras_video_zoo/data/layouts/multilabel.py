@@ -21,7 +21,7 @@ from pathlib import Path
 
 from keras_video_zoo.data.layouts._common import check_missing_policy, keep_existing, read_class_names, read_lines
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.video_io import video_files
+from keras_video_zoo.data.video_files import video_files
 
 _ID_KEYS = ("id", "path", "url", "video", "youtube_id")
 _LABEL_KEYS = ("label487", "labels", "label")

@@ -1,0 +1,246 @@
+"""The two decoders (OpenCV, PyAV), opening and probing a container, and why FFmpeg cannot open a file.
+
+OpenCV decodes by default (the fastest decoder measured here) and stops at the first damaged
+packet; PyAV skips damaged packets as ``ffmpeg`` does and its error messages are collected.
+:mod:`~keras_video_zoo.data.video_io` chooses between them; these are the raw frame streams.
+
+Example:
+>>> check_backend("gstreamer")
+Traceback (most recent call last):
+...
+ValueError: backend must be one of ('opencv', 'pyav'); got 'gstreamer'.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from keras_video_zoo.data.video_errors import VideoReadError
+from keras_video_zoo.data.video_files import file_kind, frame_folder_images
+from keras_video_zoo.opencv import cv2
+
+BACKENDS = ("opencv", "pyav")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a container reports about a video (``frame_count`` may disagree with what decodes).
+
+    Example:
+    >>> VideoInfo("a.avi", 250, 25.0, 240, 320).duration
+    10.0
+    """
+
+    path: str
+    frame_count: int
+    fps: float
+    height: int
+    width: int
+
+    @property
+    def duration(self) -> float:
+        """Seconds, from the reported frame count and frame rate (0 when the rate is unknown)."""
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}.")
+
+
+_AV_LOGGING_READY = False
+
+
+def import_av():
+    global _AV_LOGGING_READY
+    try:
+        import av
+        import av.logging
+    except ImportError as error:  # a core dependency; a broken install lands here
+        raise ImportError("PyAV (av) is needed to read this video: pip install av") from error
+    if not _AV_LOGGING_READY:
+        # FFmpeg's error messages are collected while decoding (av.logging.Capture) and reported in
+        # DecodedVideo.problems(); outside a capture they would reach Python logging and print,
+        # so the "libav" loggers drop them (a user who wants them lowers this level).
+        av.logging.set_level(av.logging.ERROR)
+        # PyAV folds a repeated message into a tally it emits with the next, different message,
+        # which may come in the next video's capture: a video's report would then depend on what
+        # the process decoded before it (and differ between runners). Every message is kept instead.
+        av.logging.set_skip_repeated(False)
+        logging.getLogger("libav").setLevel(logging.CRITICAL + 1)
+        _AV_LOGGING_READY = True
+    return av
+
+
+def unreadable_reason(path: str | Path) -> str:
+    """Why FFmpeg cannot open ``path`` as a video, in a few words.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> notes = pathlib.Path(tempfile.mkdtemp()) / "notes.mp4"
+    >>> _ = notes.write_text("milk, eggs")
+    >>> unreadable_reason(notes)
+    'not a video: a text file.'
+    """
+    path = Path(path)
+    if not path.exists():
+        return "no such file."
+    if path.is_dir():
+        return "a folder with no frame images (img_<number>.jpg) in it."
+    size = path.stat().st_size
+    if size == 0:
+        return "empty file (0 bytes)."
+    with open(path, "rb") as file:
+        head = file.read(512)
+    kind = file_kind(head)
+    if kind and ("image" in kind or "text" in kind):
+        return f"not a video: {kind}."
+    av = import_av()
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                audio = len(container.streams.audio)
+                return f"no video stream ({f'audio only: {audio} audio stream(s)' if audio else 'no streams'})."
+            return "the video stream opens but no frame decodes."
+    except av.FFmpegError as error:
+        detail = str(error).split(":")[0].split("] ", 1)[-1]
+        if kind:
+            return f"truncated or damaged: {kind} that FFmpeg cannot open ({detail}); was the download cut short?"
+        return f"not a video: unknown format ({size:,} bytes FFmpeg does not recognise)."
+
+
+def open_opencv(path: Path) -> cv2.VideoCapture:
+    # CAP_FFMPEG explicitly: CAP_ANY would let the image-sequence backend "open" non-videos.
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not capture.isOpened():
+        capture.release()
+        raise VideoReadError(path, unreadable_reason(path))
+    return capture
+
+
+def open_pyav(path: Path):
+    av = import_av()
+    try:
+        container = av.open(str(path))
+    except av.FFmpegError:
+        raise VideoReadError(path, unreadable_reason(path)) from None
+    if not container.streams.video:
+        container.close()
+        raise VideoReadError(path, unreadable_reason(path))
+    return container
+
+
+def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
+    """The container's frame count, frame rate and frame size, without decoding (a frame folder: fps 0).
+
+    Raises:
+        VideoReadError: the file cannot be opened as a video; the reason says why.
+
+    Example:
+    >>> probe_video("missing.avi")
+    Traceback (most recent call last):
+    ...
+    keras_video_zoo.data.video_errors.VideoReadError: missing.avi: no such file.
+    """
+    check_backend(backend)
+    path = Path(path)
+    if path.is_dir():  # a frame folder: its images are the frames; it has no frame rate
+        images = frame_folder_images(path)
+        if not images:
+            raise VideoReadError(path, unreadable_reason(path))
+        first = cv2.imread(str(images[0]), cv2.IMREAD_COLOR)
+        if first is None:
+            raise VideoReadError(images[0], "is not a readable image.")
+        return VideoInfo(str(path), len(images), 0.0, first.shape[0], first.shape[1])
+    if not path.is_file():
+        raise VideoReadError(path, unreadable_reason(path))
+    if backend == "opencv":
+        capture = open_opencv(path)
+        try:
+            frame_count = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+            fps = float(capture.get(cv2.CAP_PROP_FPS))
+            height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        finally:
+            capture.release()
+    else:
+        av = import_av()
+        container = open_pyav(path)
+        try:
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            fps = float(rate) if rate else 0.0
+            frame_count = int(stream.frames)
+            if frame_count <= 0 and fps:  # mkv/webm store no count: estimate it from the duration, as OpenCV does
+                if stream.duration and stream.time_base:
+                    frame_count = round(float(stream.duration * stream.time_base) * fps)
+                elif container.duration:
+                    frame_count = round(container.duration / av.time_base * fps)
+            height, width = int(stream.codec_context.height), int(stream.codec_context.width)
+        finally:
+            container.close()
+    if height <= 0 or width <= 0:
+        raise VideoReadError(path, "reports no frame size (a damaged header).")
+    return VideoInfo(str(path), frame_count, fps, height, width)
+
+
+def stored_frame_count(path: str | Path) -> int:
+    """The frame count a container stores in its header (MP4, MOV, AVI, ASF), or 0 when it stores none.
+
+    OpenCV (and :func:`probe_video`) estimate a count from the duration when none is stored; an
+    estimate is wrong for a variable frame rate, so only a stored count can show frames missing.
+    """
+    try:
+        with open_pyav(Path(path)) as container:
+            return max(0, int(container.streams.video[0].frames))
+    except VideoReadError:
+        return 0
+
+
+def opencv_frames(capture: cv2.VideoCapture, stop: int | None) -> Iterator[np.ndarray]:
+    """RGB frames until ``stop`` or the first frame that does not decode."""
+    index = 0
+    # grab() returns False at the real end of the stream (or at damage), whatever the header says: no hang.
+    while (stop is None or index < stop) and capture.grab():
+        ok, frame = capture.retrieve()
+        if not ok or frame is None:
+            return
+        yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        index += 1
+
+
+def pyav_to_rgb(frame) -> np.ndarray:
+    # YUV -> RGB with OpenCV is much faster than PyAV's to_ndarray("rgb24") (DATA.md).
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24")
+
+
+def pyav_frames(container, stop: int | None, errors: list[str]) -> Iterator[np.ndarray]:
+    """RGB frames until ``stop``, skipping packets that do not decode (their errors go to ``errors``)."""
+    av = import_av()
+    stream = container.streams.video[0]
+    index = 0
+    with av.logging.Capture(local=True) as logs:
+        try:
+            for packet in container.demux(stream):
+                try:
+                    decoded = packet.decode()
+                except av.FFmpegError as error:  # a damaged packet: ffmpeg skips it, so do we
+                    errors.append(f"a packet does not decode ({error.strerror})")
+                    continue
+                for frame in decoded:
+                    if stop is not None and index >= stop:
+                        return
+                    yield pyav_to_rgb(frame)
+                    index += 1
+        except av.FFmpegError as error:  # a broken container: the stream ends here
+            errors.append(f"the container ends in damage ({error.strerror})")
+        finally:
+            # FFmpeg's own words come first: they say what was damaged.
+            errors[:0] = [f"{name}: {message.strip()}" for level, name, message in logs if level <= av.logging.ERROR]
