@@ -29,7 +29,7 @@ test-slow: $(INSTALLED)
 # The layer, model, training (fit, transfer), Hub, evaluation (multi-view protocols), CLI, command and conversion tests
 # again on JAX and PyTorch (KERAS_BACKEND).
 BACKEND_TESTS ?= tests/layers tests/models/test_every_registered_model.py tests/models/test_karpathy_models.py \
-	tests/models/test_two_stream.py tests/training/test_fit.py tests/models/test_transfer.py tests/hub/test_end_to_end.py \
+	tests/models/test_two_stream.py tests/models/test_clip_wrappers.py tests/training/test_fit.py tests/models/test_transfer.py tests/hub/test_end_to_end.py \
 	tests/test_cli.py tests/commands/test_train_evaluate_predict.py tests/evaluation/test_video_evaluation.py \
 	tests/evaluation/test_multi_view_end_to_end.py tests/convert/test_convert.py
 test-backends: $(INSTALLED)

@@ -54,8 +54,8 @@ from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
 from keras_video_zoo.markdown import markdown_table
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_augmentation
 
 MODELS = ("slow_fusion", "single_frame", "single_frame_multires", "spatial_stream", "temporal_stream")
 CONFIGURATIONS = [("float32", False), ("float32", True), ("mixed_float16", False), ("mixed_float16", True)]

@@ -59,7 +59,7 @@ def rgb_source(stream, dataset, args: argparse.Namespace):
     """The RGB stream's clips: ``--shards`` if given, else the dataset's videos."""
     from keras_video_zoo.data.geometry import FrameGeometry
     from keras_video_zoo.data.sources import RGBShards, VideoFiles
-    from keras_video_zoo.layers.clip_augmentation import pipeline_size
+    from keras_video_zoo.models.clip_wrappers import pipeline_size
 
     geometry = FrameGeometry.square_of(args.short_side or pipeline_size(stream))
     try:

@@ -146,7 +146,7 @@ def predict_examples(model, test, count: int, out: Path) -> list[str]:
     from keras_video_zoo.data.sampling import UniformClipsProtocol
     from keras_video_zoo.data.video_io import read_clips, read_frames
     from keras_video_zoo.evaluation.plots import plot_top5_predictions
-    from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+    from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
     from keras_video_zoo.views import CENTRE
 
     scorer = with_views(model, (CENTRE,))

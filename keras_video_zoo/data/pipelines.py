@@ -3,8 +3,8 @@
 The CPU side only decodes: each video is read once per visit for all of its clips
 (several videos in parallel), its clips are mixed with other videos' clips, and batches are
 uint8 ``(batch, T, H, W, C)`` at the source's fixed size. Cropping and flipping run on the
-device (:func:`keras_video_zoo.layers.clip_augmentation.with_augmentation` and
-:func:`~keras_video_zoo.layers.clip_augmentation.with_views`).
+device (:func:`keras_video_zoo.models.clip_wrappers.with_augmentation` and
+:func:`~keras_video_zoo.models.clip_wrappers.with_views`).
 
 A video a source cannot use yields no clip and a line in the source's
 :class:`~keras_video_zoo.data.report.VideoReport`; an epoch never dies on one bad video.
@@ -51,7 +51,7 @@ def _as_source(source: ClipSource | VideoDataset, frame_size) -> ClipSource:
     if frame_size is None:
         raise ValueError(
             "a VideoDataset needs frame_size, the square side the pipeline ships (e.g. 75 for a 64 crop; "
-            "keras_video_zoo.layers.clip_augmentation.pipeline_size(model) gives a model's), or pass a ClipSource."
+            "keras_video_zoo.models.clip_wrappers.pipeline_size(model) gives a model's), or pass a ClipSource."
         )
     side = frame_size if isinstance(frame_size, int) else int(frame_size[0])
     if not isinstance(frame_size, int) and tuple(frame_size) != (side, side):
@@ -148,7 +148,7 @@ def evaluation_dataset(
     """Batches of ``(uint8 clips (B, T, H, W, C), video index (B,))`` for a protocol, in video order.
 
     Each video is read once for all of its ``protocol.clips`` clips (flow: stacks); the views
-    (crops, flips) are the device's job (:func:`~keras_video_zoo.layers.clip_augmentation.with_views`).
+    (crops, flips) are the device's job (:func:`~keras_video_zoo.models.clip_wrappers.with_views`).
     The output is the same on every run. Average clip scores per video with
     :func:`keras_video_zoo.evaluation.video_scores`; the video's labels are
     ``source.dataset[video_index].labels``.

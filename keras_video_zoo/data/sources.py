@@ -77,7 +77,7 @@ class VideoFiles(ClipSource):
         dataset: the videos.
         geometry: how frames are fitted; batched pipelines need a fixed size
             (``FrameGeometry.square_of(S)``: short side S, centred square; see
-            ``keras_video_zoo.layers.clip_augmentation.pipeline_size`` for a model's S).
+            ``keras_video_zoo.models.clip_wrappers.pipeline_size`` for a model's S).
         backend: ``"opencv"`` (PyAV takes over past damage) or ``"pyav"``.
         damaged: ``"use"`` the frames a damaged video decodes, or ``"skip"`` it.
         report: a report to add to (default: a new one).

@@ -41,7 +41,7 @@ from keras_video_zoo.flow.extraction import DEFAULT_ALGORITHM, FlowExtractor, to
 from keras_video_zoo.flow.live import quantized_stack
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND
 from keras_video_zoo.flow.stacking import stack_indices, tau_range
-from keras_video_zoo.layers.clip_augmentation import pipeline_size
+from keras_video_zoo.models.clip_wrappers import pipeline_size
 from keras_video_zoo.models.description import describe, flow_stacking
 from keras_video_zoo.models.pretrained import class_names as model_class_names
 

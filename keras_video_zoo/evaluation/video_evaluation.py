@@ -21,7 +21,7 @@ from keras_video_zoo.data.sampling import KarpathyProtocol, TwoStreamProtocol
 from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.evaluation import metrics
 from keras_video_zoo.flow.sources import FlowFolders
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
 from keras_video_zoo.models.description import describe
 from keras_video_zoo.models.heads import nested_models
 from keras_video_zoo.models.two_stream import svm_fusion_layer

@@ -19,7 +19,7 @@ from keras_video_zoo.data.sampling import UniformClipsProtocol
 from keras_video_zoo.data.video_io import read_clips
 from keras_video_zoo.evaluation.video_evaluation import fuse_scores
 from keras_video_zoo.flow.live import video_flow_stacks
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
 from keras_video_zoo.models.description import describe
 from keras_video_zoo.views import CENTRE
 

@@ -1,5 +1,6 @@
 """Model factories, one file per family, and :func:`create_model`, the one way to build or load a model."""
 
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_augmentation, with_views
 from keras_video_zoo.models.early_fusion import early_fusion
 from keras_video_zoo.models.late_fusion import late_fusion
 from keras_video_zoo.models.pretrained import create_model
@@ -13,9 +14,12 @@ __all__ = [
     "early_fusion",
     "late_fusion",
     "list_models",
+    "pipeline_size",
     "single_frame",
     "slow_fusion",
     "spatial_stream",
     "temporal_stream",
     "two_stream",
+    "with_augmentation",
+    "with_views",
 ]

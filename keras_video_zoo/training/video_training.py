@@ -22,7 +22,7 @@ from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.sources import ClipSource, VideoFiles
 from keras_video_zoo.flow.sources import FlowFolders
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_augmentation
 from keras_video_zoo.models.pretrained import describe_model
 from keras_video_zoo.run_folder import RunFolder
 from keras_video_zoo.training.fit import check_dataset_classes, default_loss_and_metrics, fit
@@ -192,7 +192,7 @@ def train_on_videos(
         clips_per_video: random clips per video and epoch.
         validation: videos evaluated every epoch.
         short_side: the side of the centred square frames are fitted to (default: the model's crop
-            plus the paper's 200/170 margin, :func:`~keras_video_zoo.layers.clip_augmentation.pipeline_size`).
+            plus the paper's 200/170 margin, :func:`~keras_video_zoo.models.clip_wrappers.pipeline_size`).
         **options: :func:`train_on_source`'s (``epochs``, ``recipe``, ``batch_size``, ``flip``, ``seed``, ``verbose``).
 
     Example:

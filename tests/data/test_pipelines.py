@@ -11,7 +11,7 @@ from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.sampling import KarpathyProtocol, TrainingClips, UniformClipsProtocol
 from keras_video_zoo.data.sources import VideoFiles
 from keras_video_zoo.data.video_io import count_frames, read_clips
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_augmentation
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_augmentation
 from tests.helpers.frame_coded_videos import frame_numbers, video_numbers, write_video
 
 

@@ -8,7 +8,7 @@ from keras_video_zoo.data.pipelines import evaluation_dataset
 from keras_video_zoo.data.sampling import ClipProtocol, KarpathyProtocol
 from keras_video_zoo.data.synthetic_dataset import generate_dataset
 from keras_video_zoo.evaluation import evaluate_video_scores, predict_clip_scores, read_results_json, write_report
-from keras_video_zoo.layers.clip_augmentation import pipeline_size, with_views
+from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
 
 
 def test_karpathy_protocol_end_to_end(tmp_path):

@@ -141,7 +141,7 @@ def test_sources_check_bound_and_backward_flow(tmp_path):
 def test_flow_sources_feed_the_temporal_stream_for_training_and_the_25_by_10_test(tmp_path):
     from keras_video_zoo import create_model
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow
-    from keras_video_zoo.layers.clip_augmentation import with_augmentation
+    from keras_video_zoo.models.clip_wrappers import with_augmentation
 
     for n in range(2):
         write_flow_folder(tmp_path / f"v{n}", smooth_fields(12, size=(72, 80), seed=n), algorithm="dis")
