@@ -19,7 +19,7 @@ def rng() -> np.random.Generator:
 @pytest.fixture
 def hub():
     """A Hub-protocol server on 127.0.0.1; the real huggingface_hub client talks to it through endpoint=hub.url."""
-    from keras_video_zoo.hub.testing import LoopbackHub
+    from tests.helpers.loopback_hub import LoopbackHub
 
     with LoopbackHub() as server:
         yield server

@@ -6,7 +6,8 @@
 - :func:`from_pretrained` / :func:`fetch_checkpoint`: through the one resolver
   (:mod:`keras_video_zoo.checkpoints`): Hub downloads through huggingface_hub's cache, hashes
   verified, ``safe_mode=True``, and a new head for transfer learning.
-- :mod:`keras_video_zoo.hub.testing`: a loopback Hub server for tests and notebooks.
+
+The tests drive the real huggingface_hub client against a loopback Hub server (``tests/helpers/loopback_hub.py``).
 """
 
 from keras_video_zoo.checkpoints import Checkpoint, PretrainedNotFoundError, PretrainedUnavailableError

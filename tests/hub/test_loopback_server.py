@@ -6,7 +6,7 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-from keras_video_zoo.hub.testing import LoopbackHub, git_blob_id
+from tests.helpers.loopback_hub import LoopbackHub, git_blob_id
 
 
 def test_binds_loopback_only_and_frees_the_port_when_stopped():

@@ -1,4 +1,4 @@
-"""A loopback Hugging Face Hub for tests and notebooks: **a test server, not a Hub replacement**.
+"""A loopback Hugging Face Hub for the tests: **a test server, not a Hub replacement** (not shipped in the wheel).
 
 :class:`LoopbackHub` speaks the Hub's HTTP protocol for the calls that
 ``huggingface_hub``'s own client makes when the zoo publishes and loads checkpoints,
