@@ -200,7 +200,7 @@ def _cell(value) -> str:
 
 
 def write_report(out: Path, rows: list[dict], finetuned: dict, predictions: list[str], seconds: float) -> Path:
-    from keras_video_zoo.evaluation.reports import write_results_json
+    from keras_video_zoo.evaluation.results_files import write_results_json
     from keras_video_zoo.markdown import markdown_table
 
     columns = list(rows[0])

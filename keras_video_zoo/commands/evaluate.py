@@ -78,7 +78,7 @@ def default_protocol(model) -> str:
 def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.commands.clip_sources import sources_for, streams_of
     from keras_video_zoo.commands.reading import finish
-    from keras_video_zoo.evaluation.reports import results_markdown, write_report
+    from keras_video_zoo.evaluation.results_files import results_markdown, write_report
     from keras_video_zoo.evaluation.video_evaluation import evaluate_on_source, evaluate_two_stream
 
     try:

@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_video_zoo.data.decoders import unreadable_reason
-    from keras_video_zoo.data.report import VideoReport
     from keras_video_zoo.data.video_errors import VideoReadError
+    from keras_video_zoo.data.video_report import VideoReport
 
     if args.top < 1 or (args.clips or 1) < 1:
         print("kvz predict: --top and --clips must be at least 1.", file=sys.stderr)

@@ -43,7 +43,7 @@ def finish(
     """Prints ``report``'s summary (and ``details`` of the rest of the work) and returns the exit code of the rule.
 
     Example:
-    >>> from keras_video_zoo.data.report import VideoReport
+    >>> from keras_video_zoo.data.video_report import VideoReport
     >>> report = VideoReport(); report.used("a.avi"); report.skipped("b.txt", "not a video.")
     >>> finish("flow", report, "extracted the flow of", strict=True, details="1 kept", where="r.json")
     1

@@ -9,7 +9,6 @@ from keras_video_zoo.data import layouts
 from keras_video_zoo.data.decoders import VideoInfo, probe_video, unreadable_reason
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.synthetic import example_inputs, moving_square_clip, translating_flow_fields
 from keras_video_zoo.data.synthetic_dataset import (
     APPEARANCE_DEFINED_CLASSES,
@@ -30,6 +29,7 @@ from keras_video_zoo.data.video_io import (
     read_frames,
     read_video,
 )
+from keras_video_zoo.data.video_report import VideoReport
 
 __all__ = [
     "APPEARANCE_DEFINED_CLASSES",

@@ -7,7 +7,7 @@ device (:func:`keras_video_zoo.models.clip_wrappers.with_augmentation` and
 :func:`~keras_video_zoo.models.clip_wrappers.with_views`).
 
 A video a source cannot use yields no clip and a line in the source's
-:class:`~keras_video_zoo.data.report.VideoReport`; an epoch never dies on one bad video.
+:class:`~keras_video_zoo.data.video_report.VideoReport`; an epoch never dies on one bad video.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from tqdm.auto import tqdm
 
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.report import DAMAGED_POLICIES, VideoReport
 from keras_video_zoo.data.shard_records import (
     FORMAT_VERSION,
     READABLE_FORMATS,
@@ -50,6 +49,8 @@ from keras_video_zoo.data.shard_records import (
     write_json_atomically,
     write_shard_file,
 )
+from keras_video_zoo.data.video_report import VideoReport
+from keras_video_zoo.vocabulary import DAMAGED_POLICIES
 
 ShardJobs = list[tuple[str, list[VideoRecord]]]  # (shard name, its videos in the plan's order), still to write
 ShardWriter = Callable[[ShardJobs, Path, dict], None]  # writes the jobs' shards: (jobs, directory, storing)

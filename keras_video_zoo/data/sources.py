@@ -2,7 +2,7 @@
 
 A source knows its videos (a :class:`~keras_video_zoo.data.records.VideoDataset`), how to cut
 training clips and evaluation clips from one of them, and keeps a
-:class:`~keras_video_zoo.data.report.VideoReport` of what it could and could not use.
+:class:`~keras_video_zoo.data.video_report.VideoReport` of what it could and could not use.
 :func:`keras_video_zoo.data.pipelines.training_dataset` and
 :func:`~keras_video_zoo.data.pipelines.evaluation_dataset` do the rest (shuffling, mixing
 videos in a batch, labels, batching) the same way for every source:
@@ -30,12 +30,12 @@ import tensorflow as tf
 
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import ClipProtocol, TrainingClips, clip_span
 from keras_video_zoo.data.shard_records import parse_video_example
 from keras_video_zoo.data.shards import read_shard_plan
 from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.data.video_io import read_clips
+from keras_video_zoo.data.video_report import VideoReport
 
 
 class ClipSource(ABC):

@@ -16,7 +16,7 @@ from keras_video_zoo.evaluation.metrics import (
     top_k_classes,
     video_scores,
 )
-from keras_video_zoo.evaluation.reports import (
+from keras_video_zoo.evaluation.results_files import (
     ap_difference_markdown,
     read_results_json,
     results_markdown,

@@ -28,7 +28,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.report import VideoReport
+from keras_video_zoo.data.video_report import VideoReport
 from keras_video_zoo.flow.storage import MANIFEST_NAME, FlowManifest, is_complete, remove_partial_folders
 from keras_video_zoo.flow.video_extraction import FlowSettings, video_flow_outcome
 from keras_video_zoo.opencv import cv2

@@ -22,10 +22,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
-from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import ClipProtocol, TrainingClips
 from keras_video_zoo.data.shards import read_shard_plan
 from keras_video_zoo.data.sources import ClipSource
+from keras_video_zoo.data.video_report import VideoReport
 from keras_video_zoo.flow.dataset_extraction import REPORT_NAME
 from keras_video_zoo.flow.graph_decoding import decode_component_jpegs, dequantise_fields
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, check_bound

@@ -14,13 +14,13 @@ from pathlib import Path
 from keras_video_zoo.data.decoders import stored_frame_count
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.records import VideoRecord
-from keras_video_zoo.data.report import DAMAGED_POLICIES
 from keras_video_zoo.data.video_errors import DamagedVideoError, VideoReadError, describe_damage
 from keras_video_zoo.data.video_io import iter_frames
 from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowExtractor, to_gray
 from keras_video_zoo.flow.quantisation import DEFAULT_BOUND, QUANTISATION_MODES, check_bound
 from keras_video_zoo.flow.storage import DEFAULT_JPEG_QUALITY, FlowFolderWriter, FlowManifest
 from keras_video_zoo.opencv import require_contrib
+from keras_video_zoo.vocabulary import DAMAGED_POLICIES
 from keras_video_zoo.vocabulary import DEFAULT_FLOW_SHORT_SIDE as DEFAULT_SHORT_SIDE
 
 

@@ -20,10 +20,10 @@ import numpy as np
 
 from keras_video_zoo.data.decoders import probe_video
 from keras_video_zoo.data.records import VideoDataset
-from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import TrainingClips, TwoStreamProtocol
 from keras_video_zoo.data.sources import ClipSource, VideoFiles
 from keras_video_zoo.data.video_errors import VideoReadError
+from keras_video_zoo.data.video_report import VideoReport
 from keras_video_zoo.evaluation.score_fusion import fit_svm_fusion
 from keras_video_zoo.evaluation.video_evaluation import evaluate_on_source
 from keras_video_zoo.models.description import describe

@@ -18,9 +18,9 @@ import keras
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.pipelines import training_dataset
 from keras_video_zoo.data.records import VideoDataset
-from keras_video_zoo.data.report import VideoReport
 from keras_video_zoo.data.sampling import TrainingClips
 from keras_video_zoo.data.sources import ClipSource, VideoFiles
+from keras_video_zoo.data.video_report import VideoReport
 from keras_video_zoo.flow.sources import FlowFolders
 from keras_video_zoo.models.clip_wrappers import pipeline_size, with_augmentation
 from keras_video_zoo.models.pretrained import describe_model
