@@ -28,10 +28,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2
 import numpy as np
 
+from keras_video_zoo.data.synthetic_flow import smooth_warp_pair, translation_pair
 from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowExtractor, end_point_error
 from keras_video_zoo.flow.quantisation import dequantize_flow, quantize_flow
 from keras_video_zoo.flow.storage import FlowFolder, write_flow_folder
-from keras_video_zoo.flow.synthetic import smooth_warp_pair, translation_pair
 from keras_video_zoo.markdown import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -65,7 +65,7 @@ def run_command(argv: list[str], pythonpath: str | None = None) -> dict:
 
 
 def write_hd_video(path: Path, frames: int) -> Path:
-    from keras_video_zoo.data.real_world_videos import encode_video, moving_texture
+    from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
 
     path.parent.mkdir(parents=True, exist_ok=True)
     encode_video(path, moving_texture(1080, 1920, frames, "left"), "libx264")
@@ -126,7 +126,7 @@ def run_script(code: str, *argv: str) -> float:
 
 def folder_throughput(scratch: Path) -> dict:
     """The commands a user runs over the real-world folder (HD files and a long 1080p video included)."""
-    from keras_video_zoo.data.real_world_videos import write_real_world_videos
+    from keras_video_zoo.data.synthetic_real_world import write_real_world_videos
 
     root = scratch / "real_world"
     files = write_real_world_videos(root, frames=50)

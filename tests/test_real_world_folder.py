@@ -1,4 +1,4 @@
-"""Every command over a folder of videos as users have them (keras_video_zoo.data.real_world_videos).
+"""Every command over a folder of videos as users have them (keras_video_zoo.data.synthetic_real_world).
 
 Each file's fate is checked in every command: videos are used, damaged videos are used and reported
 as damaged (or skipped with ``--damaged skip``), unreadable files are skipped with their own reason,
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from keras_video_zoo.cli import main
-from keras_video_zoo.data.real_world_videos import RealWorldFile, read_manifest, write_real_world_videos
+from keras_video_zoo.data.synthetic_real_world import RealWorldFile, read_manifest, write_real_world_videos
 from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.data.video_files import video_files
 from keras_video_zoo.data.video_io import read_video

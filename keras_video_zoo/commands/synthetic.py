@@ -8,7 +8,7 @@ import sys
 
 from keras_video_zoo.vocabulary import SYNTHETIC_DATASET_KINDS
 
-KINDS = (*SYNTHETIC_DATASET_KINDS, "real-world", "checkpoints")  # + real_world_videos, convert.lookalikes
+KINDS = (*SYNTHETIC_DATASET_KINDS, "real-world", "checkpoints")  # + data.synthetic_real_world, convert.lookalikes
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -40,8 +40,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_video_zoo.data.real_world_videos import write_real_world_videos
     from keras_video_zoo.data.synthetic_dataset import generate_dataset
+    from keras_video_zoo.data.synthetic_real_world import write_real_world_videos
 
     if args.kind == "checkpoints":
         from keras_video_zoo.convert.lookalikes import write_lookalikes

@@ -1,4 +1,4 @@
-"""Video data: decoding, frame fitting, dataset layouts, clip sources and what was used, the synthetic dataset.
+"""Video data: decoding, frame fitting, dataset layouts, clip sources, what was used, generated (synthetic) videos.
 
 Dataset readers live in :mod:`keras_video_zoo.data.layouts` (``ucf101``, ``hmdb51``, ...); clip
 sources in :mod:`keras_video_zoo.data.sources` and the pipelines over them in

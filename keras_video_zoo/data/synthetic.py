@@ -1,4 +1,16 @@
-"""Generated clips, so that demos and tests need no downloaded video."""
+"""Generated clips, so that demos and tests need no downloaded video.
+
+Every generator of videos and frames lives in ``keras_video_zoo/data/`` under a ``synthetic`` name:
+
+- this module: small in-memory clips and inputs for any model (:func:`example_inputs`);
+- :mod:`~keras_video_zoo.data.synthetic_dataset`: the motion-twin action dataset as AVI files (UCF-101 layout);
+- :mod:`~keras_video_zoo.data.synthetic_real_world`: a folder of videos as users have them (HD, portrait,
+  many containers, damaged, truncated, not a video);
+- :mod:`~keras_video_zoo.data.synthetic_flow`: frame pairs with known optical flow.
+
+(The look-alike Caffe and MatConvNet checkpoints are not videos; they live beside their readers in
+:mod:`keras_video_zoo.convert.lookalikes`.)
+"""
 
 from __future__ import annotations
 

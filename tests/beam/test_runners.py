@@ -20,8 +20,8 @@ from keras_video_zoo.beam.flow import BeamFlowExtractor
 from keras_video_zoo.beam.shards import BeamShardWriter
 from keras_video_zoo.cli import main
 from keras_video_zoo.commands.dataset_arguments import video_files_dataset
-from keras_video_zoo.data.real_world_videos import write_real_world_videos
 from keras_video_zoo.data.shards import write_shards
+from keras_video_zoo.data.synthetic_real_world import write_real_world_videos
 from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
 
 SHARDS = {"short_side": 32, "videos_per_shard": 3}

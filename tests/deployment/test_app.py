@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from keras_video_zoo import create_model
-from keras_video_zoo.data.real_world_videos import encode_video, moving_texture
+from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
 from keras_video_zoo.deployment.app import build_app, classify
 
 pytestmark = pytest.mark.slow

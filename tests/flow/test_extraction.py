@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from keras_video_zoo.data.synthetic_flow import smooth_warp_pair, translation_pair
 from keras_video_zoo.flow.extraction import ALGORITHMS, DEFAULT_ALGORITHM, FlowExtractor, compute_flow, end_point_error
-from keras_video_zoo.flow.synthetic import smooth_warp_pair, translation_pair
 from keras_video_zoo.flow.video_extraction import FlowSettings, extract_video_flow
 from tests.helpers.frame_coded_videos import write_video
 

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
+from keras_video_zoo.data.synthetic_flow import smooth_warp_pair
 from keras_video_zoo.flow.quantisation import dequantize_flow, dequantize_minmax, quantize_flow, quantize_minmax
 from keras_video_zoo.flow.storage import FlowFolder, write_flow_folder
-from keras_video_zoo.flow.synthetic import smooth_warp_pair
 
 
 @pytest.mark.parametrize("bound", [15.0, 20.0, 32.0])

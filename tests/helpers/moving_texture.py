@@ -2,7 +2,7 @@
 
 import cv2
 
-from keras_video_zoo.flow.synthetic import textured_image
+from keras_video_zoo.data.synthetic_flow import textured_image
 
 
 def write_video(path, frames=6, shift=2, size=(64, 80)):
