@@ -95,7 +95,8 @@ def _param_message(layer: dict) -> bytes:
                 + (varint_field(5, p["group"]) if p.get("group", 1) != 1 else b"")
                 + varint_field(6, p["stride"]))  # fmt: skip
     if kind == "Pooling":
-        return varint_field(1, 0) + varint_field(2, p["kernel"]) + varint_field(3, p["stride"]) + (
+        method = {"max": 0, "ave": 1}[p.get("method", "max")]  # caffe.proto's PoolMethod
+        return varint_field(1, method) + varint_field(2, p["kernel"]) + varint_field(3, p["stride"]) + (
             varint_field(4, p["pad"]) if p.get("pad") else b"")  # fmt: skip
     if kind == "LRN":
         return (

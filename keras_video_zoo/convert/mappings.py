@@ -157,12 +157,11 @@ def _zoo_pool(size: int, kernel: int, stride: int, padding: str) -> tuple[int, i
     return out, -(total // 2)
 
 
-def _pool_kernel(net: SourceNet, layer: SourceLayer) -> tuple[tuple[int, int], tuple[int, int]]:
-    p = layer.params
-    method = p.get("pool", p.get("method"))
+def _check_max_pool(layer: SourceLayer) -> None:
+    """Every zoo trunk max-pools; an average or stochastic pool would convert to different numbers."""
+    method = layer.params.get("pool", layer.params.get("method"))
     if method != "max":
         raise _fail(layer, "pooling", "max", method)
-    return tuple(p["kernel"] if net.framework == "caffe" else p["pool_size"]), tuple(p["stride"])
 
 
 def _walk_sizes(net: SourceNet, architecture: str, size: int) -> tuple[int | None, str | None]:
@@ -173,6 +172,7 @@ def _walk_sizes(net: SourceNet, architecture: str, size: int) -> tuple[int | Non
             kernel, stride, pad = _conv_shape(net, layer)[0], layer.params["stride"][0], layer.params["pad"][0]
             size = (size + 2 * pad - kernel) // stride + 1
         elif layer.kind == "pool":
+            _check_max_pool(layer)
             kernel, stride, padding = next(zoo_pools)
             source, zoo = _source_pool(net, layer, size), _zoo_pool(size, kernel, stride, padding)
             if source != zoo:

@@ -75,6 +75,11 @@ class SourceNet:
     labels: tuple[str, ...] = ()
     description: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Layouts and conventions are read off the framework everywhere below: an unknown one is a bug.
+        if self.framework not in FRAMEWORKS:
+            raise ValueError(f"framework must be one of {FRAMEWORKS}; got {self.framework!r}.")
+
     def weighted(self, kind: str | None = None) -> list[SourceLayer]:
         """The layers with weights (conv and fc), optionally of one kind."""
         return [layer for layer in self.layers if layer.blobs and (kind is None or layer.kind == kind)]

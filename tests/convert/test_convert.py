@@ -292,6 +292,14 @@ def test_another_architecture_is_refused_naming_the_layer_and_shapes(tmp_path, r
     assert "'conv3'" in message and "64" in message and "40" in message
 
 
+def test_average_pooling_is_refused_naming_the_layer(tmp_path, rng, capsys):
+    layers = fx.cnn_m_2048(rng, size=96)
+    next(layer for layer in layers if layer["name"] == "pool2")["params"]["method"] = "ave"
+    source = fx.write_caffemodel(tmp_path / "avg.caffemodel", layers, input_dims=[1, 3, 96, 96])
+    message = _refused(tmp_path, capsys, source)
+    assert "'pool2'" in message and "pooling" in message and "max" in message and "avg" in message
+
+
 def test_an_input_size_where_ceil_mode_pooling_differs_is_refused_naming_sizes_that_work(tmp_path, rng, capsys):
     layers = fx.cnn_m_2048(rng, size=96)
     source = fx.write_caffemodel(tmp_path / "net.caffemodel", layers, input_dims=[1, 3, 97, 97])
