@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from keras_video_zoo.checkpoint_folder import REQUIRED_FILES
 from keras_video_zoo.keras_file import NotAKerasFileError, read_embedded_record
 from keras_video_zoo.run_folder import RUN_INFO, RUN_MODEL, RunFolder
 from keras_video_zoo.version import __version__
@@ -43,7 +44,6 @@ from keras_video_zoo.weights import (
 
 HF_PREFIX = "hf://"
 KERAS_SUFFIX = ".keras"
-REQUIRED_FILES = ("config.json", "model.weights.h5")
 KINDS = ("tag", "hub", "folder", "run", "keras_file")
 _TAG = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 

@@ -26,6 +26,7 @@ FLOORS = {
     "vocabulary": 0,  # names and defaults the commands and the library share
     # the on-disk formats, each with one owner, and the one resolver that reads them all
     "keras_file": 1,
+    "checkpoint_folder": 1,
     "run_folder": 2,
     "checkpoints": 3,
     "layers": 3,

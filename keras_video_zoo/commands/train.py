@@ -13,11 +13,8 @@ from keras_video_zoo.commands.dataset_arguments import (
     subset_of,
 )
 from keras_video_zoo.commands.model_source import SOURCE_HELP, CommandError
+from keras_video_zoo.run_folder import RUN_MODEL
 from keras_video_zoo.vocabulary import RECIPE_NAMES, TRANSFER_MODES
-
-FINAL_MODEL = "model.keras"  # keras_video_zoo.run_folder.RUN_MODEL: the finished model, with its record inside
-
-
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, *, transfer: str | None) -> None:
@@ -71,7 +68,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "train",
         help="train a model on a dataset",
         description="Train a model with random crops and flips, checkpointing every epoch to RUN_DIR; "
-        f"rerun with the same RUN_DIR to resume. The final model is RUN_DIR/{FINAL_MODEL}. RGB models read "
+        f"rerun with the same RUN_DIR to resume. The final model is RUN_DIR/{RUN_MODEL}. RGB models read "
         "SOURCE's videos (or --shards); temporal streams read --flow; a two-stream model trains its streams "
         "apart (RUN_DIR/spatial, RUN_DIR/temporal), as the paper does, then fuses them (--fusion).",
     )

@@ -9,23 +9,22 @@ with the sha256 of every file) and a generated model card.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
 
+from keras_video_zoo.checkpoint_folder import write_checkpoint_folder
 from keras_video_zoo.checkpoints import require_huggingface_hub
 from keras_video_zoo.hub.model_card import build_model_card, is_generated_card
 from keras_video_zoo.keras_file import write_keras_file
 from keras_video_zoo.models.pretrained import describe_model
 from keras_video_zoo.version import __version__
-from keras_video_zoo.weights import RECORD_FILENAME, WeightsSpec
+from keras_video_zoo.weights import WeightsSpec
 
 CARD_FILENAME = "README.md"
 
@@ -64,25 +63,11 @@ def save_pretrained(
     (['config.json', 'metadata.json', 'model.weights.h5'], 3)
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    spec = describe_model(model, **record)
-    with tempfile.TemporaryDirectory() as scratch:
-        saved = Path(scratch, "model")
-        keras.saving.save_model(model, saved, zipped=False)  # the Keras-native folder layout of hf:// saves
-        names = sorted(str(p.relative_to(saved)) for p in saved.rglob("*") if p.is_file())
-        for name in names:
-            (directory / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(saved / name, directory / name)
-    spec = spec.with_files(directory, names)
-    (directory / RECORD_FILENAME).write_text(_dumps(spec.to_dict()))
+    spec = write_checkpoint_folder(model, directory, describe_model(model, **record))
     readme = directory / CARD_FILENAME
     if card and (not readme.exists() or is_generated_card(readme.read_text(errors="replace"))):
         build_model_card(spec, repo_id, card_tags).save(readme)
     return spec
-
-
-def _dumps(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, indent=2) + "\n"
 
 
 def save_keras_file(model: keras.Model, path: str | os.PathLike, **record: Any) -> WeightsSpec:

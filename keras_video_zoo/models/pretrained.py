@@ -20,7 +20,6 @@ The loaded model knows what it is: ``model.record`` is its
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import keras
 
 import keras_video_zoo.layers  # noqa: F401  (registers the zoo's layers, which saved configs name)
+from keras_video_zoo.checkpoint_folder import read_checkpoint_config
 from keras_video_zoo.checkpoints import Checkpoint, HubOptions, looks_like_source, resolve_checkpoint
 from keras_video_zoo.models.heads import classifier_layers, copy_weights, head_classes, replace_classifier
 from keras_video_zoo.registry import get_model_entry, is_registered
@@ -125,7 +125,7 @@ def load_saved_model(checkpoint: Checkpoint, *, compile: bool = False) -> keras.
         ValueError: the config holds Lambda layers, or the model does not match its record.
     """
     if checkpoint.directory is not None:
-        config = json.loads((checkpoint.directory / "config.json").read_text())
+        config = read_checkpoint_config(checkpoint.directory)
         unsafe = _find_unsafe_layers(config)
         if unsafe:
             raise ValueError(
