@@ -67,11 +67,14 @@ def _protocol(spec, clips: int):
 
 
 def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, progress: bool) -> list[dict]:
-    """Every bundled checkpoint on the source test split (RGB or flow, by its input), plus the two streams fused."""
+    """Every bundled checkpoint on the source test split (RGB clips or flow, as it describes itself), then the
+    two-stream checkpoints' streams fused by averaging (Simonyan & Zisserman)."""
     from keras_video_zoo.data.layouts import ucf101
     from keras_video_zoo.data.synthetic_dataset import class_kind_groups
-    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, evaluate_video_scores
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_videos, fuse_stream_results
     from keras_video_zoo.hub import from_pretrained
+    from keras_video_zoo.models import two_stream
+    from keras_video_zoo.models.description import describe
 
     test = ucf101(source_root, split=1, subset="test")
     groups = class_kind_groups("source")
@@ -80,20 +83,17 @@ def evaluate_bundled(names, source_root: Path, flow_root: Path, clips: int, prog
         model = from_pretrained(name)
         spec = model.record  # the checkpoint's record: labels, inputs, protocol, metrics
         protocol = _protocol(spec, clips)
-        if spec.inputs[0].channels == 2:
+        description = describe(model)
+        if description.rgb is None:
             results = evaluate_on_flow(model, test, flow_root, protocol, groups=groups, progress=progress)
         else:
             results = evaluate_on_videos(model, test, protocol, groups=groups, progress=progress)
-        if spec.model in ("spatial_stream_tiny", "temporal_stream_tiny"):
-            streams[spec.model] = results
+        if description.protocol == "two_stream" and len(description.streams) == 1:
+            streams["temporal" if description.rgb is None else "spatial"] = (model, results)
         rows.append(_row(name, spec, results, protocol))
-    if len(streams) == 2:  # Simonyan & Zisserman's fusion by averaging the streams' video scores
-        spatial, temporal = streams["spatial_stream_tiny"], streams["temporal_stream_tiny"]
-        if spatial["video_ids"] != temporal["video_ids"]:  # both score every test video, in dataset order
-            raise RuntimeError("the two streams scored different videos; is a test video unreadable?")
-        fused = (np.asarray(spatial["video_scores"]) + np.asarray(temporal["video_scores"])) / 2
-        # One row per video: evaluate_video_scores' per-video averaging leaves the fused scores as they are.
-        results = evaluate_video_scores(fused, spatial["video_ids"], test, groups=groups)
+    if len(streams) == 2:  # both score every test video, in dataset order
+        fused = two_stream(streams["spatial"][0], streams["temporal"][0], fusion="average")
+        results = fuse_stream_results(fused, {role: found[1] for role, found in streams.items()}, test, groups=groups)
         row = _row("two-stream (average of the two streams above)", None, results, None)
         rows.append(row | {"clip hit@1": None, "protocol": "as the streams"})
     return rows
@@ -141,21 +141,16 @@ def finetune(target_root: Path, out: Path, *, epochs: int, seed: int, clips: int
 
 
 def predict_examples(model, test, count: int, out: Path) -> list[str]:
-    """Video-level predictions (centre clips averaged) for ``count`` test videos: text bars and a PNG."""
-    from keras_video_zoo.data.geometry import FrameGeometry
-    from keras_video_zoo.data.sampling import UniformClipsProtocol
-    from keras_video_zoo.data.video_io import read_clips, read_frames
+    """Video-level predictions (4 centre clips averaged, :class:`VideoScorer`) for ``count`` test videos."""
+    from keras_video_zoo.data.video_io import read_frames
     from keras_video_zoo.evaluation.plots import plot_top5_predictions
-    from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
-    from keras_video_zoo.views import CENTRE
+    from keras_video_zoo.evaluation.video_scoring import VideoScorer
 
-    scorer = with_views(model, (CENTRE,))
-    protocol = UniformClipsProtocol(clips=4, frames=model.input_shape[1])
+    scorer = VideoScorer(model, clips=4)
     step = max(1, len(test) // count)
     samples, lines = [], []
     for record in list(test)[::step][:count]:
-        clips, _ = read_clips(record.path, protocol.sample, geometry=FrameGeometry.square_of(pipeline_size(model)))
-        scores = np.asarray(scorer.predict_on_batch(clips)).mean(axis=0)
+        scores, _ = scorer(record.path)
         truth = test.class_names[record.label]
         samples.append(
             {

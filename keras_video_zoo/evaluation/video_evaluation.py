@@ -23,7 +23,6 @@ from keras_video_zoo.evaluation import metrics
 from keras_video_zoo.flow.sources import FlowFolders
 from keras_video_zoo.models.clip_wrappers import pipeline_size, with_views
 from keras_video_zoo.models.description import describe
-from keras_video_zoo.models.heads import nested_models
 from keras_video_zoo.models.two_stream import svm_fusion_layer
 
 
@@ -184,8 +183,9 @@ def evaluate_on_source(
     Args:
         model: a one-input clip model (its input size sets the crops): RGB, or a temporal stream.
         source: a :class:`~keras_video_zoo.data.sources.ClipSource` (videos, shards, flow folders or shards).
-        protocol: e.g. ``KarpathyProtocol(frames=10)``; default Karpathy's 20 clips x 4 views for
-            RGB, the two-stream 25 stacks x 10 crops for flow.
+        protocol: e.g. ``KarpathyProtocol(frames=10)``; default the model's own protocol family
+            (:func:`~keras_video_zoo.models.description.describe`): Karpathy's 20 clips x 4 views, or
+            the two-stream 25 frames (stacks) x 10 crops for either stream.
         batch_size: clips per batch.
         groups: class groups for group mAP.
         progress: show a progress bar.
@@ -195,8 +195,11 @@ def evaluate_on_source(
         ``views_per_clip`` crops and flips are averaged on the device), plus ``"videos"``: the
         source's report (used, skipped with reasons, damaged, short).
     """
-    frames, flow = model.input_shape[1], model.input_shape[-1] == 2
-    protocol = protocol or (TwoStreamProtocol if flow else KarpathyProtocol)(frames=frames)
+    description = describe(model)
+    frames, flow = model.input_shape[1], description.rgb is None
+    protocol = protocol or (TwoStreamProtocol if description.protocol == "two_stream" else KarpathyProtocol)(
+        frames=frames
+    )
     batches = evaluation_dataset(source, protocol, batch_size=batch_size)
     scorer = with_views(model, protocol.views, flow="uint8" if flow else None, resize=None if flow else "auto")
     scores, videos = predict_clip_scores(scorer, batches, progress=progress)
@@ -234,7 +237,7 @@ def evaluate_on_videos(model, dataset, protocol=None, *, short_side: int | None 
 
 
 def evaluate_on_flow(
-    model, dataset, flow_root, protocol=None, *, mode: str = "forward", batch_size: int = 50, **options
+    model, dataset, flow_root, protocol=None, *, mode: str | None = None, batch_size: int = 50, **options
 ) -> dict[str, Any]:
     """:func:`evaluate_on_source` on stacked flow (``kvz flow`` folders), the two-stream 25 x 10 protocol by default.
 
@@ -243,10 +246,11 @@ def evaluate_on_flow(
         dataset: the test videos.
         flow_root: their flow folders.
         protocol: a ``TwoStreamProtocol`` (its ``clips`` evenly spaced stacks x its views).
-        mode: the stacking the model was trained with.
+        mode: the stacking to read; default the one the model records (:class:`~keras_video_zoo.layers.FlowStack`).
         batch_size: stacks per batch (each scored in every view).
         **options: :func:`evaluate_on_source`'s (``groups``, ``progress``).
     """
+    mode = mode or describe(model).stacking
     source = FlowFolders(dataset, flow_root, fields=model.input_shape[1], mode=mode)
     return evaluate_on_source(model, source, protocol, batch_size=batch_size, **options)
 
@@ -283,7 +287,8 @@ def evaluate_two_stream(
         :func:`evaluate_video_scores`' dict of the fused scores, with ``"streams"``: each stream's
         own results, and ``"videos"``: the videos both streams could use.
     """
-    spatial_model, temporal_model = nested_models(model)
+    description = describe(model)
+    spatial_model, temporal_model = description.rgb, description.flow
     if list(rgb_source.dataset.class_names) != list(flow_source.dataset.class_names):
         raise ValueError("the RGB and flow sources score different classes; give them the same dataset.")
     results = {}
@@ -293,23 +298,36 @@ def evaluate_two_stream(
     ):
         protocol = protocol or TwoStreamProtocol(frames=stream.input_shape[1])
         results[role] = evaluate_on_source(stream, source, protocol, groups=groups, progress=progress)
+    return fuse_stream_results(model, results, rgb_source.dataset, groups=groups)
+
+
+def fuse_stream_results(
+    model, results: Mapping[str, dict[str, Any]], dataset, *, groups: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
+    """Each stream's own results (``{"spatial": ..., "temporal": ...}``) fused into the two-stream model's.
+
+    The videos both streams scored are fused as ``model`` fuses (:func:`fuse_scores`); one row per
+    video, so the clip-level hit@1 is None.
+
+    Returns:
+        :func:`evaluate_video_scores`' dict of the fused scores, with ``"streams"``: ``results``, and
+        ``"videos"``: the videos both streams could use.
+    """
     ids = [video for video in results["spatial"]["video_ids"] if video in set(results["temporal"]["video_ids"])]
     if not ids:
         raise ValueError("no video could be scored by both streams (see each stream's 'videos' report).")
     scores = {
         role: np.asarray(results[role]["video_scores"])[[results[role]["video_ids"].index(v) for v in ids]]
-        for role in results
+        for role in ("spatial", "temporal")
     }
     fused = fuse_scores(model, scores["spatial"], scores["temporal"])
     # One row per video: evaluate_video_scores' per-video averaging leaves the fused scores as they are.
-    evaluation = evaluate_video_scores(
-        fused, ids, rgb_source.dataset, groups=groups, protocol=results["spatial"]["protocol"]
-    )
+    evaluation = evaluate_video_scores(fused, ids, dataset, groups=groups, protocol=results["spatial"]["protocol"])
     evaluation["clip_hit@1"] = None  # the fusion is per video, not per clip
-    evaluation["streams"] = results
+    evaluation["streams"] = dict(results)
     evaluation["videos"] = {
         "scored_by_both": len(ids),
-        "spatial": results["spatial"]["videos"],
-        "temporal": results["temporal"]["videos"],
+        "spatial": results["spatial"].get("videos"),
+        "temporal": results["temporal"].get("videos"),
     }
     return evaluation

@@ -154,3 +154,25 @@ def test_flow_sources_feed_the_temporal_stream_for_training_and_the_25_by_10_tes
     results = evaluate_on_flow(model, dataset(["v0", "v1"]), tmp_path, TwoStreamProtocol(2), progress=False)
     assert results["num_videos"] == 2 and results["num_views"] == 2 * 2  # 2 stacks a video, 10 crops averaged each
     np.testing.assert_allclose(np.sum(results["video_scores"], axis=1), 1.0, atol=1e-5)
+
+
+def test_evaluation_defaults_to_the_stacking_and_protocol_the_model_records(tmp_path):
+    from keras_video_zoo import create_model
+    from keras_video_zoo.evaluation.video_evaluation import evaluate_on_flow, evaluate_on_source
+
+    for n in range(2):
+        write_flow_folder(tmp_path / f"v{n}", smooth_fields(16, size=(72, 80), seed=n), algorithm="dis")
+    model = create_model("temporal_stream_tiny", num_classes=2, stacking="trajectory")
+    kernel, bias = model.get_layer("predictions").get_weights()
+    model.get_layer("predictions").set_weights([kernel * 1000, bias])  # scores far from uniform: stacks tell apart
+    protocol = TwoStreamProtocol(frames=10, clips=2)
+    scores = {}
+    for mode in (None, "trajectory", "forward"):
+        results = evaluate_on_flow(model, dataset(["v0", "v1"]), tmp_path, protocol, mode=mode, progress=False)
+        scores[mode] = np.asarray(results["video_scores"])
+    np.testing.assert_allclose(scores[None], scores["trajectory"], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(scores[None], scores["forward"], atol=1e-4)  # the stacking is really read, not ignored
+
+    source = FlowFolders(dataset(["v0", "v1"]), tmp_path, fields=10, mode="trajectory")
+    default = evaluate_on_source(model, source, progress=False)
+    assert default["protocol"]["name"] == TwoStreamProtocol(frames=10).to_dict()["name"]  # 25 stacks x 10 crops
