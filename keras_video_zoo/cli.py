@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from keras_video_zoo import runtime
+from keras_video_zoo.commands.reading import reading_choices
 from keras_video_zoo.version import __version__
 
 # Subcommand modules under keras_video_zoo.commands, in the order `kvz --help` lists them.
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "needs_tensorflow", True):
             runtime.import_tensorflow(quiet=not args.verbose)
-        return args.run(args)
+        with reading_choices(args):
+            return args.run(args)
     except ImportError as error:  # a missing or broken dependency: its message says how to install or repair it
         print(f"kvz {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -28,3 +28,6 @@ TRANSFER_MODES = ("scratch", "top", "top3", "all")
 
 # Deployment
 EXPORT_FORMATS = ("saved_model", "onnx", "litert")
+
+# Set to "0", interlaced video is read as stored (woven fields) instead of deinterlaced (kvz ... --no-deinterlace).
+DEINTERLACE_ENV = "KVZ_DEINTERLACE"

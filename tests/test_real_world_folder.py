@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from keras_video_zoo.cli import main
@@ -68,6 +69,22 @@ def test_each_file_decodes_or_fails_as_its_manifest_says(folder, backend):
         assert video.frames.shape[1:] == (file.height, file.width, 3)
         if file.expect == "video":
             assert video.decoded == (1 if "one_frame" in file.path else FRAMES)
+
+
+def test_both_decoders_show_every_video_the_same_and_say_what_they_applied(folder):
+    # Phones' rotation, wide pixels and interlacing are undone the same way by both (DisplayGeometry).
+    # Both convert YUV to RGB with their own rounding: a few levels apart, a bit more for 10-bit sources.
+    from keras_video_zoo.data.decoders import probe_video
+
+    for file in by_fate(folder, "video"):
+        frames = {backend: read_video(folder / file.path, backend=backend).frames for backend in ("opencv", "pyav")}
+        assert frames["opencv"].shape == frames["pyav"].shape == (frames["opencv"].shape[0], file.height, file.width, 3)
+        difference = np.abs(frames["opencv"].astype(np.int16) - frames["pyav"])
+        assert difference.mean() < 2 and np.percentile(difference, 99.9) <= 12, (file.path, difference.mean())
+        for backend in ("opencv", "pyav"):
+            info = probe_video(folder / file.path, backend=backend)
+            assert (info.height, info.width) == (file.height, file.width), (file.path, backend)
+            assert [step.split()[0] for step in info.display] == ([file.display] if file.display else []), file.path
 
 
 @pytest.mark.parametrize("backend", ["opencv", "pyav"])

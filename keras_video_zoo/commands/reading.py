@@ -14,13 +14,16 @@ Exit codes (the same for ``prepare``, ``flow``, ``train``, ``evaluate``, ``predi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 
-from keras_video_zoo.vocabulary import DAMAGED_POLICIES
+from keras_video_zoo.vocabulary import DAMAGED_POLICIES, DEINTERLACE_ENV
 
 
 def add_reading_arguments(parser: argparse.ArgumentParser, *, short_side: str | None = None) -> None:
-    """``--damaged``, ``--strict`` and (with a help text) ``--short-side``."""
+    """``--damaged``, ``--strict``, ``--no-deinterlace`` and (with a help text) ``--short-side``."""
     parser.add_argument(
         "--damaged",
         choices=DAMAGED_POLICIES,
@@ -33,8 +36,32 @@ def add_reading_arguments(parser: argparse.ArgumentParser, *, short_side: str | 
         action="store_true",
         help="exit 1 if any video was skipped or damaged (default: report them, exit 0)",
     )
+    parser.add_argument(
+        "--no-deinterlace",
+        action="store_true",
+        help="read interlaced video (1080i, 576i broadcasts) as stored, two fields woven in a frame (default: "
+        "deinterlaced with FFmpeg's yadif, a frame per frame)",
+    )
     if short_side is not None:
         parser.add_argument("--short-side", type=int, help=short_side)
+
+
+@contextlib.contextmanager
+def reading_choices(args: argparse.Namespace) -> Iterator[None]:
+    """The reading flags that hold for every decoder the command starts, its worker processes' too (as
+    :data:`~keras_video_zoo.vocabulary.DEINTERLACE_ENV`), while the command runs; the environment is restored."""
+    if not getattr(args, "no_deinterlace", False):
+        yield
+        return
+    previous = os.environ.get(DEINTERLACE_ENV)
+    os.environ[DEINTERLACE_ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(DEINTERLACE_ENV, None)
+        else:
+            os.environ[DEINTERLACE_ENV] = previous
 
 
 def finish(

@@ -13,16 +13,21 @@ ValueError: backend must be one of ('opencv', 'pyav'); got 'gstreamer'.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.geometry import resize_frame
 from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.data.video_files import file_kind, frame_folder_images
 from keras_video_zoo.opencv import cv2
+from keras_video_zoo.vocabulary import DEINTERLACE_ENV
 
 BACKENDS = ("opencv", "pyav")
 
@@ -30,6 +35,9 @@ BACKENDS = ("opencv", "pyav")
 @dataclass(frozen=True)
 class VideoInfo:
     """What a container reports about a video (``frame_count`` may disagree with what decodes).
+
+    ``height`` and ``width`` are the frames' size as shown (:class:`DisplayGeometry`), and ``display``
+    says what turns the stored frames into them (turned, pixels made square, deinterlaced), if anything.
 
     Example:
     >>> VideoInfo("a.avi", 250, 25.0, 240, 320).duration
@@ -41,6 +49,7 @@ class VideoInfo:
     fps: float
     height: int
     width: int
+    display: tuple[str, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -114,12 +123,118 @@ def unreadable_reason(path: str | Path) -> str:
         return f"not a video: unknown format ({size:,} bytes FFmpeg does not recognise)."
 
 
+# FFmpeg's AVFieldOrder: 0 unknown, 1 progressive, 2-5 the four interlaced field orders.
+_INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class DisplayGeometry:
+    """How a stored frame becomes the frame a player shows: square pixels, turned upright, fields woven.
+
+    Phones store portrait video landscape with a display matrix that says to turn it; DVDs and
+    broadcasts store 16:9 pictures in 720x576 with wide pixels; 1080i broadcasts store two fields
+    per frame. Both decoders return the stored frames; :meth:`show` makes them what a player shows,
+    the same way for both, and interlaced streams are deinterlaced by FFmpeg's ``yadif``.
+
+    Attributes:
+        rotation: degrees counterclockwise the stored frame is turned by (0, 90, 180 or 270).
+        pixel_aspect: the width of a stored pixel over its height (``1``: square pixels).
+        interlaced: the stream is interlaced and is deinterlaced as it decodes.
+
+    Example:
+    >>> import numpy as np
+    >>> phone = DisplayGeometry(rotation=90)
+    >>> phone.show(np.zeros((1080, 1920, 3), np.uint8)).shape, phone.applied()
+    ((1920, 1080, 3), ('turned 90 degrees counterclockwise (display matrix)',))
+    >>> DisplayGeometry(pixel_aspect=Fraction(64, 45)).display_size(576, 720)  # PAL 16:9
+    (576, 1024)
+    """
+
+    rotation: int = 0
+    pixel_aspect: Fraction = Fraction(1)
+    interlaced: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rotation % 90:
+            raise ValueError(f"rotation must be a multiple of 90 degrees; got {self.rotation}.")
+        object.__setattr__(self, "rotation", self.rotation % 360)
+        if self.pixel_aspect <= 0:
+            raise ValueError(f"pixel_aspect must be positive; got {self.pixel_aspect}.")
+
+    def display_size(self, height: int, width: int) -> tuple[int, int]:
+        """``(H, W)`` of a shown frame stored as ``height x width``."""
+        width = max(1, round(width * self.pixel_aspect))
+        return (width, height) if self.rotation in (90, 270) else (height, width)
+
+    def show(self, frame: np.ndarray) -> np.ndarray:
+        """One stored RGB frame ``(H, W, 3)`` as a player shows it (the frame itself when nothing applies)."""
+        if self.pixel_aspect != 1:  # wide or narrow pixels: resample the width, as players scale to the display aspect
+            frame = resize_frame(frame, (frame.shape[0], max(1, round(frame.shape[1] * self.pixel_aspect))))
+        if self.rotation:
+            frame = np.ascontiguousarray(np.rot90(frame, self.rotation // 90))
+        return frame
+
+    def applied(self) -> tuple[str, ...]:
+        """What :meth:`show` and the decoder do to this video, in words (empty for a plain one)."""
+        done = []
+        if self.interlaced:
+            done.append("deinterlaced (yadif, a frame per frame)")
+        if self.pixel_aspect != 1:
+            done.append(f"pixels {self.pixel_aspect.numerator}:{self.pixel_aspect.denominator} resampled to square")
+        if self.rotation:
+            done.append(f"turned {self.rotation} degrees counterclockwise (display matrix)")
+        return tuple(done)
+
+
+def deinterlacing() -> bool:
+    """Whether interlaced streams are deinterlaced: yes, unless ``KVZ_DEINTERLACE=0`` (``--no-deinterlace``)."""
+    return os.environ.get(DEINTERLACE_ENV, "1") != "0"
+
+
+def video_display(path: str | Path) -> DisplayGeometry:
+    """A video file's :class:`DisplayGeometry`, read once per file version (the plain one if PyAV cannot open it:
+    the reader then says why).
+
+    Example:
+    >>> video_display("missing.avi")
+    DisplayGeometry(rotation=0, pixel_aspect=Fraction(1, 1), interlaced=False)
+    """
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return DisplayGeometry()
+    return _display_of(str(path), stat.st_mtime_ns, stat.st_size, deinterlacing())
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_of(path: str, _modified: int, _size: int, deinterlace: bool) -> DisplayGeometry:
+    av = import_av()
+    try:
+        container = open_pyav(Path(path))
+    except VideoReadError:
+        return DisplayGeometry()
+    with container:
+        stream = container.streams.video[0]
+        aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+        pixel_aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
+        rotation, interlaced = 0, stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS
+        try:  # the display matrix is side data on the frames; some streams flag interlacing only there
+            for frame in container.decode(stream):
+                rotation, interlaced = round(frame.rotation or 0), interlaced or bool(frame.interlaced_frame)
+                break
+        except av.FFmpegError:  # a damaged start: read as stored; the reader reports the damage
+            pass
+    return DisplayGeometry(rotation=rotation, pixel_aspect=pixel_aspect, interlaced=interlaced and deinterlace)
+
+
 def open_opencv(path: Path) -> cv2.VideoCapture:
     # CAP_FFMPEG explicitly: CAP_ANY would let the image-sequence backend "open" non-videos.
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
         raise VideoReadError(path, unreadable_reason(path))
+    # Stored frames, as PyAV gives them: DisplayGeometry.show turns both decoders' frames the same way.
+    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
     return capture
 
 
@@ -136,7 +251,8 @@ def open_pyav(path: Path):
 
 
 def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
-    """The container's frame count, frame rate and frame size, without decoding (a frame folder: fps 0).
+    """The container's frame count, frame rate and frame size as shown, without decoding the stream (a frame
+    folder: fps 0); ``display`` names what turns stored frames into shown ones (:class:`DisplayGeometry`).
 
     Raises:
         VideoReadError: the file cannot be opened as a video; the reason says why.
@@ -186,7 +302,8 @@ def probe_video(path: str | Path, *, backend: str = "opencv") -> VideoInfo:
             container.close()
     if height <= 0 or width <= 0:
         raise VideoReadError(path, "reports no frame size (a damaged header).")
-    return VideoInfo(str(path), frame_count, fps, height, width)
+    display = video_display(path)
+    return VideoInfo(str(path), frame_count, fps, *display.display_size(height, width), display.applied())
 
 
 def stored_frame_count(path: str | Path) -> int:
@@ -202,15 +319,17 @@ def stored_frame_count(path: str | Path) -> int:
         return 0
 
 
-def opencv_frames(capture: cv2.VideoCapture, stop: int | None) -> Iterator[np.ndarray]:
-    """RGB frames until ``stop`` or the first frame that does not decode."""
+def opencv_frames(
+    capture: cv2.VideoCapture, stop: int | None, display: DisplayGeometry = DisplayGeometry()
+) -> Iterator[np.ndarray]:
+    """RGB frames as shown until ``stop`` or the first frame that does not decode (OpenCV cannot deinterlace)."""
     index = 0
     # grab() returns False at the real end of the stream (or at damage), whatever the header says: no hang.
     while (stop is None or index < stop) and capture.grab():
         ok, frame = capture.retrieve()
         if not ok or frame is None:
             return
-        yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        yield display.show(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
         index += 1
 
 
@@ -221,26 +340,58 @@ def pyav_to_rgb(frame) -> np.ndarray:
     return frame.to_ndarray(format="rgb24")
 
 
-def pyav_frames(container, stop: int | None, errors: list[str]) -> Iterator[np.ndarray]:
-    """RGB frames until ``stop``, skipping packets that do not decode (their errors go to ``errors``)."""
+def pyav_frames(
+    container, stop: int | None, errors: list[str], display: DisplayGeometry = DisplayGeometry()
+) -> Iterator[np.ndarray]:
+    """RGB frames as shown until ``stop``, skipping packets that do not decode (their errors go to ``errors``)."""
     av = import_av()
     stream = container.streams.video[0]
-    index = 0
     with av.logging.Capture(local=True) as logs:
         try:
-            for packet in container.demux(stream):
-                try:
-                    decoded = packet.decode()
-                except av.FFmpegError as error:  # a damaged packet: ffmpeg skips it, so do we
-                    errors.append(f"a packet does not decode ({error.strerror})")
-                    continue
-                for frame in decoded:
-                    if stop is not None and index >= stop:
-                        return
-                    yield pyav_to_rgb(frame)
-                    index += 1
+            frames = _decodable_frames(container, stream, errors)
+            if display.interlaced:
+                frames = _deinterlaced(stream, frames)
+            for index, frame in enumerate(frames):
+                if stop is not None and index >= stop:
+                    return
+                yield display.show(pyav_to_rgb(frame))
         except av.FFmpegError as error:  # a broken container: the stream ends here
             errors.append(f"the container ends in damage ({error.strerror})")
         finally:
             # FFmpeg's own words come first: they say what was damaged.
             errors[:0] = [f"{name}: {message.strip()}" for level, name, message in logs if level <= av.logging.ERROR]
+
+
+def _decodable_frames(container, stream, errors: list[str]):
+    av = import_av()
+    for packet in container.demux(stream):
+        try:
+            decoded = packet.decode()
+        except av.FFmpegError as error:  # a damaged packet: ffmpeg skips it, so do we
+            errors.append(f"a packet does not decode ({error.strerror})")
+            continue
+        yield from decoded
+
+
+def _deinterlaced(stream, frames):
+    """PyAV frames through FFmpeg's yadif (a frame per frame, so frame indices keep their meaning)."""
+    av = import_av()
+    graph = av.filter.Graph()
+    source, sink = graph.add_buffer(template=stream), graph.add("buffersink")
+    yadif = graph.add("yadif", "mode=send_frame:parity=auto:deint=all")
+    source.link_to(yadif)
+    yadif.link_to(sink)
+    graph.configure()
+
+    def ready():
+        while True:
+            try:
+                yield graph.pull()
+            except (av.BlockingIOError, av.EOFError):
+                return
+
+    for frame in frames:
+        graph.push(frame)
+        yield from ready()
+    graph.push(None)  # yadif holds a frame back to look ahead: flush it
+    yield from ready()

@@ -85,7 +85,7 @@ class FrameGeometry:
             target_height, target_width = self.size
             scale = max(target_height / height, target_width / width)
             cover = max(target_height, round(height * scale)), max(target_width, round(width * scale))
-            resized = _resize(frame, cover)
+            resized = resize_frame(frame, cover)
             top, left = (cover[0] - target_height) // 2, (cover[1] - target_width) // 2
             return resized[top : top + target_height, left : left + target_width]
         if self.short_side is None:
@@ -93,8 +93,8 @@ class FrameGeometry:
         if self.square:
             side = min(height, width)  # cut the square first: less to resize
             top, left = (height - side) // 2, (width - side) // 2
-            return _resize(frame[top : top + side, left : left + side], (self.short_side, self.short_side))
-        return _resize(frame, self.output_shape(height, width))
+            return resize_frame(frame[top : top + side, left : left + side], (self.short_side, self.short_side))
+        return resize_frame(frame, self.output_shape(height, width))
 
     def fit_all(self, frames: np.ndarray) -> np.ndarray:
         """Every frame of ``(N, H, W, C)``."""
@@ -112,7 +112,7 @@ class FrameGeometry:
         return {"short_side": self.short_side} | flags
 
 
-def _resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def resize_frame(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     if frame.shape[:2] == (height, width):
         return frame

@@ -1,5 +1,6 @@
 """A folder of videos as users have them, to run every command over: HD, portrait, mixed sizes, many
-containers and codecs, a variable frame rate, damaged, truncated, audio-only, empty, not a video.
+containers and codecs (10-bit HEVC, AV1, ProRes, GIF), phone videos with a display rotation, anamorphic
+and interlaced broadcast video, a variable frame rate, damaged, truncated, audio-only, empty, not a video.
 
 The folder is in the ``folder_per_class`` layout (``ROOT/<class>/<file>``) with two classes whose
 texture moves a different way (``left``: sliding left, ``up``: sliding up), so a model can learn
@@ -44,8 +45,11 @@ class RealWorldFile:
         expect: ``"video"`` (read whole), ``"damaged"`` (read as far as it decodes, reported damaged),
             ``"skipped"`` (named with its reason, nothing read) or ``"ignored"`` (not a candidate video).
         reason: for a skipped file, how kvz's reason starts.
-        height: for videos, the stored frame height.
-        width: for videos, the stored frame width.
+        height: for videos, the frame height as a player shows it.
+        width: for videos, the frame width as a player shows it.
+        display: for videos stored otherwise than shown, the word that starts what
+            :func:`~keras_video_zoo.data.decoders.probe_video` says it applies (``"turned"``,
+            ``"pixels"``, ``"deinterlaced"``).
     """
 
     path: str
@@ -54,6 +58,7 @@ class RealWorldFile:
     reason: str = ""
     height: int = 0
     width: int = 0
+    display: str = ""
 
     @property
     def label(self) -> str:
@@ -92,9 +97,16 @@ def encode_video(
     pix_fmt: str = "yuv420p",
     times_ms: list[int] | None = None,
     intra_only: bool = False,
+    rotation: int = 0,
+    pixel_aspect: fractions.Fraction | None = None,
+    interlaced: bool = False,
 ) -> None:
     """Encodes RGB frames (an array, or any iterable of ``(H, W, 3)`` frames: a long video need not fit in memory)
-    with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them)."""
+    with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them).
+
+    ``rotation`` writes a display matrix (degrees counterclockwise, as phones do), ``pixel_aspect`` the
+    sample aspect ratio of non-square pixels, and ``interlaced`` flags the stream top field first
+    (the frames should then hold two fields each, see :func:`woven_fields`)."""
     import av
 
     frames = iter(frames)
@@ -103,10 +115,17 @@ def encode_video(
         stream = container.add_stream(codec, rate=25)
         stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = pix_fmt
-        if codec == "libx264":
-            stream.options = {"preset": "ultrafast"}
+        stream.options = _QUIET_ENCODERS.get(codec, {})
         if intra_only:  # every frame a keyframe (camcorders, editing codecs): frames of even size
             stream.codec_context.gop_size = 1
+        if rotation:
+            stream.set_display_rotation(rotation)
+        if pixel_aspect is not None:
+            stream.codec_context.sample_aspect_ratio = pixel_aspect
+        if interlaced:
+            context = stream.codec_context
+            context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
+            context.field_order = _TOP_FIELD_FIRST
         if times_ms is not None:
             stream.time_base = fractions.Fraction(1, 1000)
         for index, array in enumerate(itertools.chain([first], frames)):
@@ -115,6 +134,29 @@ def encode_video(
                 frame.pts, frame.time_base = times_ms[index], fractions.Fraction(1, 1000)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
+
+
+# Fast presets, and encoders that would print their banners told to keep to errors.
+_QUIET_ENCODERS = {
+    "libx264": {"preset": "ultrafast"},
+    "libx265": {"preset": "ultrafast", "x265-params": "log-level=error"},
+    "libsvtav1": {"preset": "12", "svtav1-params": "enable-stat-report=0"},
+}
+_TOP_FIELD_FIRST = 2  # FFmpeg's AV_FIELD_TT
+
+
+def woven_fields(clip: np.ndarray) -> np.ndarray:
+    """Interlaced frames from a clip of fields: frame ``i`` weaves field ``2i`` (even rows) and ``2i + 1`` (odd rows),
+    captured a field apart, so moving edges comb as on a broadcast camera's output.
+
+    Example:
+    >>> fields = np.arange(4)[:, None, None, None] * np.ones((4, 4, 2, 3), np.uint8)
+    >>> woven_fields(fields)[:, :, 0, 0].tolist()
+    [[0, 1, 0, 1], [2, 3, 2, 3]]
+    """
+    frames = np.array(clip[0::2][: len(clip) // 2])
+    frames[:, 1::2] = clip[1::2][: len(frames), 1::2]
+    return frames
 
 
 def _audio_only(path: Path) -> None:
@@ -176,6 +218,7 @@ def write_real_world_videos(
         count: int | None = None,
         damage: Callable[[Path], None] | None = None,
         reason: str = "",
+        display: str = "",
     ):
         label = name.split("/")[0]
         clip = moving_texture(*size, count or frames, label, seed=seed + len(files))
@@ -183,7 +226,25 @@ def write_real_world_videos(
         write(path, clip)
         if damage is not None:
             damage(path)
-        files.append(RealWorldFile(name, imitates, expect, reason, size[0], size[1]))
+        files.append(RealWorldFile(name, imitates, expect, reason, size[0], size[1], display))
+
+    def turned(degrees: int, codec: str = "libx264"):
+        """Stored landscape, shown turned by ``degrees`` counterclockwise: the texture still moves its class's way."""
+        return lambda p, c: encode_video(p, np.rot90(c, -degrees // 90, axes=(1, 2)), codec, rotation=degrees)
+
+    def anamorphic(pixel_aspect: fractions.Fraction, container_format: str, codec: str = "mpeg2video"):
+        """Shown ``W x H``, stored ``W / pixel_aspect`` wide with wide pixels (a DVD, a PAL camcorder in 16:9)."""
+
+        def write(path, clip):
+            height, width = clip.shape[1:3]
+            stored = (round(width / pixel_aspect), height)
+            squeezed = (cv2.resize(frame, stored, interpolation=cv2.INTER_AREA) for frame in clip)
+            encode_video(path, squeezed, codec, container_format=container_format, pixel_aspect=pixel_aspect)
+
+        return write
+
+    def interlaced(path, clip):  # clip holds 2 x frames fields
+        encode_video(path, woven_fields(clip), "mpeg2video", container_format="mpegts", interlaced=True)
 
     def h264(path, clip):
         encode_video(path, clip, "libx264")
@@ -226,7 +287,11 @@ def write_real_world_videos(
     video("up/flash.flv", "a Flash-era video (Sorenson H.263 FLV)", (240, 320), lambda p, c: encode_video(p, c, "flv"))
     video("up/windows.wmv", "a Windows Media video (WMV2 in ASF)", (240, 320), lambda p, c: encode_video(p, c, "wmv2"))
     video(
-        "up/phone.3gp", "an old phone video (H.263 3GP, 176x144)", (144, 176), lambda p, c: encode_video(p, c, "h263")
+        "up/phone.3gp",
+        "an old phone video (H.263 3GP, QCIF 176x144 with 12:11 pixels, shown 192x144)",
+        (144, 192),
+        anamorphic(fractions.Fraction(12, 11), "3gp", "h263"),
+        display="pixels",
     )
     video("up/itunes.m4v", "an iTunes/Apple M4V (H.264, 640x360)", (360, 640), h264_mp4)
     video(
@@ -236,6 +301,72 @@ def write_real_world_videos(
         lambda p, c: encode_video(p, c, "ffv1", pix_fmt="yuv444p"),
     )
     video("up/clip_without_extension", "a video whose name has no extension (H.264 MP4)", (240, 320), h264_mp4)
+    if hd:
+        video(
+            "left/broadcast_1080i.ts",
+            "an interlaced HD broadcast (MPEG-2 1080i in a transport stream)",
+            (1080, 1920),
+            interlaced,
+            count=2 * frames,
+            display="deinterlaced",
+        )
+    video(
+        "up/broadcast_576i.ts",
+        "an interlaced SD broadcast (MPEG-2 576i in a transport stream, top field first)",
+        (576, 720),
+        interlaced,
+        count=2 * frames,
+        display="deinterlaced",
+    )
+    video(
+        "left/phone_turned_90.mp4",
+        "a phone video stored landscape with a 90-degree display matrix (H.264 MP4, shown 240x320)",
+        (320, 240),
+        turned(90),
+        display="turned",
+    )
+    video(
+        "up/phone_upside_down.mov",
+        "a phone video held upside down (a 180-degree display matrix, H.264 MOV)",
+        (240, 320),
+        turned(180),
+        display="turned",
+    )
+    video(
+        "left/phone_turned_270.mp4",
+        "a phone video with a 270-degree display matrix (HEVC MP4, shown 240x320)",
+        (320, 240),
+        turned(270, "libx265"),
+        display="turned",
+    )
+    video(
+        "up/dvd_16x9.vob",
+        "an anamorphic 16:9 DVD title (MPEG-2, 352x288 stored with 16:11 pixels, shown 512x288)",
+        (288, 512),
+        anamorphic(fractions.Fraction(16, 11), "vob"),
+        display="pixels",
+    )
+    video(
+        "left/hdr_phone_10bit.mp4",
+        "a recent phone's 10-bit HEVC clip (4:2:0, 10 bits)",
+        (240, 320),
+        lambda p, c: encode_video(p, c, "libx265", pix_fmt="yuv420p10le"),
+    )
+    video(
+        "up/web_av1.mp4", "a web video in AV1 (SVT-AV1 MP4)", (240, 320), lambda p, c: encode_video(p, c, "libsvtav1")
+    )
+    video(
+        "left/editing_master.mov",
+        "an editing master (ProRes 422, 10-bit 4:2:2 MOV)",
+        (240, 320),
+        lambda p, c: encode_video(p, c, "prores_ks", pix_fmt="yuv422p10le"),
+    )
+    video(
+        "up/reaction.gif",
+        "an animated GIF (256 colours)",
+        (120, 160),
+        lambda p, c: encode_video(p, c, "gif", container_format="gif", pix_fmt="rgb8"),
+    )
     video("left/one_frame.mp4", "a one-frame video (shorter than any clip)", (240, 320), h264, count=1)
     video(
         "left/damaged_middle.mp4",

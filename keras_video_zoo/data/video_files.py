@@ -82,13 +82,13 @@ def read_frame_image(path: Path) -> np.ndarray:
 # Names users give videos: a file so named is always read, so a ".mp4" that is really a text
 # file is reported ("not a video: a text file") rather than left out.
 _VIDEO_SUFFIXES = frozenset(
-    ".3gp .asf .avi .divx .f4v .flv .m2ts .m4v .mkv .mov .mp4 .mpeg .mpg .mts .ogv .ts .vob .webm .wmv".split()
+    ".3gp .asf .avi .divx .f4v .flv .gif .m2ts .m4v .mkv .mov .mp4 .mpeg .mpg .mts .ogv .ts .vob .webm .wmv".split()
 )
 
 
 # Names that are never videos (notes, subtitles, images, metadata): left out without being read.
 _OTHER_SUFFIXES = frozenset(
-    ".bmp .csv .gif .htm .html .jpeg .jpg .json .log .md .nfo .pdf .png .py .srt .sub .tif .tiff .toml .tsv .txt "
+    ".bmp .csv .htm .html .jpeg .jpg .json .log .md .nfo .pdf .png .py .srt .sub .tif .tiff .toml .tsv .txt "
     ".vtt .webp .xml .yaml .yml".split()
 )
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_video_zoo.data.decoders import (
+    DisplayGeometry,
     check_backend,
     open_opencv,
     open_pyav,
@@ -46,6 +47,7 @@ from keras_video_zoo.data.decoders import (
     pyav_frames,
     stored_frame_count,
     unreadable_reason,
+    video_display,
 )
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_errors import REPORTED_FRAMES_SLACK, DecodedVideo, ShortVideoError, VideoReadError
@@ -60,18 +62,24 @@ def _decode(path: Path, backend: str, stop: int | None, keep, geometry: FrameGeo
     """Runs one decoder over ``path``; ``keep(index, frame)`` sees every fitted frame it needs."""
     errors: list[str] = []
     count = 0
-    if backend == "opencv":
+    display = video_display(path)
+    if _decoder_for(backend, display) == "opencv":
         capture = open_opencv(path)
         try:
-            for count, frame in enumerate(opencv_frames(capture, stop), 1):
+            for count, frame in enumerate(opencv_frames(capture, stop, display), 1):
                 keep(count - 1, frame, geometry)
         finally:
             capture.release()
     else:
         with open_pyav(path) as container:
-            for count, frame in enumerate(pyav_frames(container, stop, errors), 1):
+            for count, frame in enumerate(pyav_frames(container, stop, errors, display), 1):
                 keep(count - 1, frame, geometry)
     return count, stop is None or count < stop, errors
+
+
+def _decoder_for(backend: str, display: DisplayGeometry) -> str:
+    # OpenCV cannot deinterlace: interlaced video is read by PyAV through FFmpeg's yadif, whichever backend was asked.
+    return "pyav" if display.interlaced else backend
 
 
 def read_video(
@@ -286,11 +294,12 @@ def iter_frames(
             yield geometry.fit(read_frame_image(image))
         return
     count = 0
-    if backend == "opencv":
+    display = video_display(path)
+    if _decoder_for(backend, display) == "opencv":
         reported = probe_video(path).frame_count
         capture = open_opencv(path)
         try:
-            for frame in opencv_frames(capture, None):
+            for frame in opencv_frames(capture, None, display):
                 yield geometry.fit(frame)
                 count += 1
         finally:
@@ -298,7 +307,7 @@ def iter_frames(
         if reported - count < REPORTED_FRAMES_SLACK:
             return
     with open_pyav(path) as container:  # from the start, or on from where OpenCV stopped
-        for index, frame in enumerate(pyav_frames(container, None, errors)):
+        for index, frame in enumerate(pyav_frames(container, None, errors, display)):
             if index >= count:
                 yield geometry.fit(frame)
 
