@@ -228,6 +228,58 @@ def _streams(model):
     return description.streams, rgb, flow, needed
 
 
+class WindowInputs:
+    """Sliding windows over a stream of frames: each frame is added as it arrives, and when a window ends at it,
+    the model's inputs for that window (an RGB clip of evenly spaced frames, a flow stack computed pair by pair)
+    are ready. Only the current window is kept, whatever the stream's length.
+
+    Args:
+        model: an RGB clip model, a temporal stream or a two-stream model.
+        window, stride: as :func:`check_window` returns them.
+        flow_mode: the temporal stream's stacking (default: the one the model records).
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> windows = WindowInputs(create_model("single_frame_tiny"), window=4, stride=2)
+    >>> [windows.add(np.zeros((75, 75, 3), np.uint8)) for _ in range(8)]
+    [None, None, None, 0, None, 2, None, 4]
+    >>> {kind: x.shape for kind, x in windows.inputs().items()}
+    {'rgb': (1, 75, 75, 3)}
+    """
+
+    def __init__(self, model, window: int, stride: int, *, flow_mode: str | None = None) -> None:
+        _, self.rgb, self.flow, _ = _streams(model)
+        self.window, self.stride, self.count = window, stride, 0
+        self.frames: collections.deque = collections.deque(maxlen=window)
+        if self.rgb is not None:
+            self.rgb_positions = np.rint(np.linspace(0, window - 1, self.rgb.input_shape[1])).astype(int)
+        if self.flow is not None:
+            mode = flow_mode or flow_stacking(self.flow)
+            self.flow_stream = _FlowStream(self.flow.input_shape[1], mode, window, DEFAULT_BOUND, DEFAULT_ALGORITHM)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind, stream in (("rgb", self.rgb), ("flow", self.flow)) if stream is not None]
+
+    def add(self, frame: np.ndarray) -> int | None:
+        """Adds the next (fitted) frame; returns the first frame of the window that ends here, or None."""
+        self.frames.append(frame)
+        if self.flow is not None:
+            self.flow_stream.add(frame)
+        self.count += 1
+        start = self.count - self.window
+        return start if start >= 0 and start % self.stride == 0 else None
+
+    def inputs(self) -> dict[str, np.ndarray]:
+        """The current window's input for each stream (``"rgb"``: ``(T, S, S, 3)``, ``"flow"``: ``(L, S, S, 2)``)."""
+        found = {}
+        if self.rgb is not None:
+            found["rgb"] = np.stack([self.frames[i] for i in self.rgb_positions])
+        if self.flow is not None:
+            found["flow"] = self.flow_stream.stack()
+        return found
+
+
 def check_window(model, window: int | None, stride: int | None) -> tuple[int, int]:
     """The window and stride :func:`predict_video` uses for ``model``; a ValueError when they cannot serve it.
 
@@ -285,7 +337,7 @@ def predict_video(
         VideoReadError: the video cannot be read, or is shorter than one window (the reason says so).
         ValueError: the model is not an RGB clip model, a temporal stream or a two-stream model.
     """
-    streams, rgb, flow, needed = _streams(model)
+    streams, _, _, needed = _streams(model)
     window, stride = check_window(model, window, stride)
     if batch_size < 1 or smooth < 1:
         raise ValueError(f"batch_size and smooth must be at least 1; got {batch_size}, {smooth}.")
@@ -293,18 +345,12 @@ def predict_video(
     side = short_side or max(pipeline_size(s) for s in streams)
     geometry = FrameGeometry.square_of(side)
     scorer = VideoScorer(model, short_side=side)  # the same scoring and fusion as a whole video's
-    if rgb is not None:
-        rgb_positions = np.rint(np.linspace(0, window - 1, rgb.input_shape[1])).astype(int)
-    if flow is not None:
-        mode = flow_mode or flow_stacking(flow)
-        flow_stream = _FlowStream(flow.input_shape[1], mode, window, DEFAULT_BOUND, DEFAULT_ALGORITHM)
+    windows = WindowInputs(model, window, stride, flow_mode=flow_mode)
     info = probe_video(path, backend=backend)
     fps = info.fps if info.fps > 0 else DEFAULT_FPS
 
-    frames = collections.deque(maxlen=window)
-    kinds = [kind for kind, stream in (("rgb", rgb), ("flow", flow)) if stream is not None]
-    pending: dict[str, list[np.ndarray]] = {kind: [] for kind in kinds}
-    scores: dict[str, list[np.ndarray]] = {kind: [] for kind in kinds}
+    pending: dict[str, list[np.ndarray]] = {kind: [] for kind in windows.kinds}
+    scores: dict[str, list[np.ndarray]] = {kind: [] for kind in windows.kinds}
     starts: list[int] = []
 
     def score_pending() -> None:
@@ -314,21 +360,16 @@ def predict_video(
                 batch.clear()
 
     errors: list[str] = []
-    count = 0
-    for count, frame in enumerate(iter_frames(path, geometry=geometry, backend=backend, decoder_errors=errors), 1):
-        frames.append(frame)
-        if flow is not None:
-            flow_stream.add(frame)
-        start = count - window
-        if start < 0 or start % stride:
+    for frame in iter_frames(path, geometry=geometry, backend=backend, decoder_errors=errors):
+        start = windows.add(frame)
+        if start is None:
             continue
         starts.append(start)
-        if rgb is not None:
-            pending["rgb"].append(np.stack([frames[i] for i in rgb_positions]))
-        if flow is not None:
-            pending["flow"].append(flow_stream.stack())
+        for kind, inputs in windows.inputs().items():
+            pending[kind].append(inputs)
         if len(starts) % batch_size == 0:
             score_pending()
+    count = windows.count
     if count < window:
         raise VideoReadError(
             path,
