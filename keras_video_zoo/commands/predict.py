@@ -24,7 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "two-stream models fuse both. Every file gets a line: its classes (and any damage), or why it could not be "
         "read. Exit code 0 when the work completed, 1 when no file could be read (or --strict and one was not).",
     )
-    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
+    parser.add_argument("videos", nargs="*", metavar="VIDEO", help="video files or folders of videos")
     add_model_argument(parser)
     parser.add_argument(
         "--labels",
@@ -38,10 +38,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="score sliding windows over the whole video instead: print the segments (start-end, class) and write "
         "OUT/<video>.json, .csv and .png (class probabilities over time)",
     )
-    parser.add_argument("--window", type=int, help="with --timeline: frames per window (default: the model's clip)")
-    parser.add_argument("--stride", type=int, help="with --timeline: frames between windows (default: half a window)")
     parser.add_argument(
-        "--smooth", type=int, default=1, help="with --timeline: average window scores over N windows before merging"
+        "--live",
+        metavar="SOURCE",
+        help="score a live stream instead, a line per window as it arrives: any URL FFmpeg opens as a live input "
+        "(rtsp://, rtmp://, srt://, udp://, http(s):// and HLS), a webcam (/dev/video0) or - (a pipe on standard "
+        "input); windows that arrive while one is scored are dropped, not queued, and counted",
+    )
+    parser.add_argument("--jsonl", action="store_true", help="with --live: print JSON lines instead of text")
+    parser.add_argument(
+        "--reconnect", type=int, default=0, help="with --live: open a dropped connection again N times, with back-off"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="with --live: seconds to wait for the stream (default 10)"
+    )
+    parser.add_argument(
+        "--window", type=int, help="with --timeline or --live: frames per window (default: the model's clip)"
+    )
+    parser.add_argument(
+        "--stride", type=int, help="with --timeline or --live: frames between windows (default: half a window)"
+    )
+    parser.add_argument(
+        "--smooth",
+        type=int,
+        default=1,
+        help="with --timeline or --live: average window scores over N windows (segments, the live label)",
     )
     add_reading_arguments(
         parser,
@@ -104,18 +125,12 @@ def run(args: argparse.Namespace) -> int:
     from keras_video_zoo.data.video_errors import VideoReadError
     from keras_video_zoo.data.video_report import VideoReport
 
-    if args.top < 1 or (args.clips or 1) < 1:
-        print("kvz predict: --top and --clips must be at least 1.", file=sys.stderr)
+    usage = _usage_error(args)
+    if usage:
+        print(f"kvz predict: {usage}", file=sys.stderr)
         return 2
-    timeline_only = {"--window": args.window, "--stride": args.stride, "--smooth": args.smooth != 1 or None}
-    given = [flag for flag, value in timeline_only.items() if value is not None]
-    if (args.timeline is None and given) or (args.timeline is not None and args.clips is not None):
-        wrong = ", ".join(given) if args.timeline is None else "--clips"
-        print(
-            f"kvz predict: {wrong} {'needs' if args.timeline is None else 'does not apply with'} --timeline.",
-            file=sys.stderr,
-        )
-        return 2
+    if args.live is not None:
+        return _run_live(args)
     try:
         model = load_model(args.model)
         classes = model.output_shape[-1]
@@ -159,6 +174,79 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return finish("predict", report, "predicted", strict=args.strict)
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with the flags together, or None."""
+    if args.top < 1 or (args.clips or 1) < 1:
+        return "--top and --clips must be at least 1."
+    if (args.live is None) == (not args.videos):
+        return "give VIDEO files or folders, or --live SOURCE (not both)."
+    windowed = {"--window": args.window, "--stride": args.stride, "--smooth": args.smooth != 1 or None}
+    given = [flag for flag, value in windowed.items() if value is not None]
+    if args.timeline is None and args.live is None and given:
+        return f"{', '.join(given)} needs --timeline or --live."
+    if args.clips is not None and (args.timeline is not None or args.live is not None):
+        return "--clips does not apply with --timeline or --live."
+    live_only = {"--jsonl": args.jsonl or None, "--reconnect": args.reconnect or None, "--timeout": args.timeout != 10}
+    given = [flag for flag, value in live_only.items() if value]
+    if args.live is None and given:
+        return f"{', '.join(given)} needs --live."
+    if args.live is not None and args.timeline is not None:
+        return "--live and --timeline do not go together (a live stream has no end to draw a timeline to)."
+    if args.reconnect < 0 or args.timeout <= 0:
+        return "--reconnect must be at least 0 and --timeout positive."
+    return None
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    """Prints a line (or a JSON line) per scored window and per event, then the summary; 1 if no window scored."""
+    import json
+
+    from keras_video_zoo.data.live_sources import LiveSourceError
+    from keras_video_zoo.deployment.live import LiveEvent, LiveSummary, live_windows
+    from keras_video_zoo.deployment.timeline import check_window
+
+    try:
+        model = load_model(args.model)
+        labels = read_labels(args.labels, model, model.output_shape[-1])
+        check_window(model, args.window, args.stride)  # a bad window is bad usage, said before the stream opens
+        summary = LiveSummary()
+        windows = live_windows(
+            model,
+            args.live,
+            window=args.window,
+            stride=args.stride,
+            smooth=args.smooth,
+            top=args.top,
+            short_side=args.short_side,
+            class_names=labels,
+            reconnect=args.reconnect,
+            timeout=args.timeout,
+            summary=summary,
+        )
+    except CommandError as error:
+        print(f"kvz predict: {error}", file=sys.stderr)
+        return error.exit_code
+    except ValueError as error:
+        print(f"kvz predict: {args.model}: {error}", file=sys.stderr)
+        return 2
+    try:
+        for item in windows:
+            if args.jsonl:
+                print(json.dumps(item.to_dict()), flush=True)
+            elif isinstance(item, LiveEvent):
+                print(f"{args.live}: {item.message}" if item.kind == "segment" else item.message, flush=True)
+            else:
+                top = ", ".join(f"{name} {100 * score:.1f}%" for name, score in item.top)
+                print(f"{item.start:8.2f}-{item.end:.2f} s  {item.label:<20} {top}", flush=True)
+    except LiveSourceError as error:
+        print(f"kvz predict: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        summary.ended = "stopped (Ctrl-C)"
+    print(f"kvz predict: {summary.line()}", file=sys.stderr)
+    return 0 if summary.windows else 1
 
 
 def _can_plot() -> bool:

@@ -1,0 +1,82 @@
+"""Live video: anything FFmpeg opens as a live input, read frame by frame as it arrives.
+
+A SOURCE is a network stream (``rtsp://``, ``rtmp://``, ``srt://``, ``udp://``, ``tcp://``,
+``http(s)://`` streams and HLS playlists), a V4L2 webcam (``/dev/video0``), ``-`` for a pipe on
+standard input, or a file (read as if it were live). Frames come out as the decoders give files'
+frames (:func:`~keras_video_zoo.data.decoders.pyav_frames`: non-square pixels resampled, interlaced
+video deinterlaced), fitted as they come; a live stream carries no display matrix to read ahead of
+its frames, so no rotation is applied.
+
+Example:
+>>> open_live("http://127.0.0.1:9/camera.ts", timeout=0.5)
+Traceback (most recent call last):
+...
+keras_video_zoo.data.live_sources.LiveSourceError: http://127.0.0.1:9/camera.ts: no video arrived within 0.5 s ...
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from fractions import Fraction
+
+import numpy as np
+
+from keras_video_zoo.data.decoders import DisplayGeometry, deinterlacing, import_av, pyav_frames
+from keras_video_zoo.data.geometry import FrameGeometry
+from keras_video_zoo.data.video_errors import VideoReadError
+
+STDIN = "-"
+DEFAULT_LIVE_FPS = 25.0  # a stream that states no frame rate (raw pipes, some webcams)
+_INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)
+
+
+class LiveSourceError(VideoReadError):
+    """A live source that cannot be opened, or sends no video before the timeout."""
+
+
+def open_live(source: str, *, timeout: float = 10.0):
+    """Opens a live SOURCE with PyAV; a :class:`LiveSourceError` naming it when nothing arrives in ``timeout`` s.
+
+    Args:
+        source: a URL, ``/dev/videoN`` (V4L2), ``-`` (standard input) or a file.
+        timeout: seconds to wait for the connection and for each read.
+    """
+    av = import_av()
+    options = {"rtsp_transport": "tcp"} if source.startswith("rtsp://") else {}
+    try:
+        if source == STDIN:
+            container = av.open(sys.stdin.buffer, mode="r", timeout=timeout)
+        elif source.startswith("/dev/video"):
+            container = av.open(source, format="v4l2", timeout=timeout)
+        else:
+            container = av.open(source, options=options, timeout=timeout)
+    except (av.FFmpegError, OSError) as error:
+        raise LiveSourceError(source, f"no video arrived within {timeout:g} s ({_words(error)}).") from None
+    if not container.streams.video:
+        container.close()
+        raise LiveSourceError(source, "the stream has no video.")
+    return container
+
+
+def live_fps(container) -> float:
+    """The stream's frame rate (25 when it states none)."""
+    stream = container.streams.video[0]
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return float(rate) if rate else DEFAULT_LIVE_FPS
+
+
+def live_frames(container, geometry: FrameGeometry, errors: list[str]) -> Iterator[np.ndarray]:
+    """The stream's frames as they arrive, fitted by ``geometry``; decoder errors are appended to ``errors``."""
+    stream = container.streams.video[0]
+    aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    interlaced = stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS and deinterlacing()
+    display = DisplayGeometry(
+        pixel_aspect=Fraction(aspect) if aspect and aspect > 0 else Fraction(1), interlaced=interlaced
+    )
+    for frame in pyav_frames(container, None, errors, display):
+        yield geometry.fit(frame)
+
+
+def _words(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
