@@ -126,8 +126,9 @@ class LiveSummary:
             else "no window scored"
         )
         return (
-            f"{self.source}: {self.frames} frames, {self.windows} windows scored, {self.dropped} dropped "
-            f"(scoring slower than the stream); {latency}; {self.reconnects} reconnection(s); {self.ended}"
+            f"{self.source}: {self.frames} frames, {self.windows} windows scored, {self.dropped} dropped"
+            + (" (scoring was slower than the stream)" if self.dropped else "")
+            + f"; {latency}; {self.reconnects} reconnection(s); {self.ended}"
         )
 
 
@@ -147,7 +148,7 @@ class _Newest:
                 self.condition.wait_for(lambda: self.window is None or self.finished)
             elif self.window is not None:
                 self.dropped += 1
-            self.window = window
+            self.window = (*window, time.monotonic())  # ready now: its latency starts here, not while it waited
             self.condition.notify_all()
 
     def post(self, event: LiveEvent, *, last: bool = False) -> None:
@@ -291,7 +292,7 @@ def _read(container, source, model, window, stride, geometry, newest: _Newest, s
                 start = windows.add(frame)
                 summary.frames = offset + windows.count
                 if start is not None:
-                    newest.offer((offset + start, windows.inputs(), time.monotonic()), wait=wait)
+                    newest.offer((offset + start, windows.inputs()), wait=wait)
         except Exception as error:  # whatever stops the reading is told, or the scorer would wait forever
             ended = f"reading failed ({type(error).__name__}: {error})"
         finally:

@@ -134,7 +134,7 @@ def test_when_scoring_is_slower_than_the_stream_windows_are_dropped_not_queued(s
     live = windows_of(live_windows(model, str(stream_file), window=4, stride=1, keep_up=True, summary=summary))
     assert summary.dropped > 0 and summary.windows + summary.dropped == FRAMES - 4 + 1
     assert [window.dropped for window in live] == sorted(window.dropped for window in live)
-    assert "dropped (scoring slower than the stream)" in summary.line()
+    assert f"{summary.dropped} dropped (scoring was slower than the stream)" in summary.line()
 
 
 def test_a_dropped_connection_is_opened_again_and_named(stream_file):
