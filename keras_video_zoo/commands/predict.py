@@ -129,19 +129,22 @@ def run(args: argparse.Namespace) -> int:
     if usage:
         print(f"kvz predict: {usage}", file=sys.stderr)
         return 2
-    if args.live is not None:
-        return _run_live(args)
     try:
         model = load_model(args.model)
         classes = model.output_shape[-1]
         labels = read_labels(args.labels, model, classes)
-        score = _timeline_scorer(model, labels, args) if args.timeline else _clip_scorer(model, args)
+        if args.live is not None:
+            windows, summary = _live_windows(model, labels, args)
+        else:
+            score = _timeline_scorer(model, labels, args) if args.timeline else _clip_scorer(model, args)
     except CommandError as error:
         print(f"kvz predict: {error}", file=sys.stderr)
         return error.exit_code
     except ValueError as error:  # a model that is neither an RGB clip model, a temporal nor a two-stream one
         print(f"kvz predict: {args.model}: {error}", file=sys.stderr)
         return 2
+    if args.live is not None:
+        return _print_live(windows, summary, args)
     report = VideoReport(args.damaged)
     files, missing = expand_paths(args.videos)
     for text in missing:
@@ -199,38 +202,37 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _run_live(args: argparse.Namespace) -> int:
+def _live_windows(model, labels: list[str], args: argparse.Namespace):
+    """The live run's generator (nothing is read until it is iterated) and the summary it fills in; a ValueError
+    for a bad window, said now."""
+    from keras_video_zoo.deployment.live import LiveSummary, live_windows
+    from keras_video_zoo.deployment.timeline import check_window
+
+    check_window(model, args.window, args.stride)
+    summary = LiveSummary()
+    windows = live_windows(
+        model,
+        args.live,
+        window=args.window,
+        stride=args.stride,
+        smooth=args.smooth,
+        top=args.top,
+        short_side=args.short_side,
+        class_names=labels,
+        reconnect=args.reconnect,
+        timeout=args.timeout,
+        summary=summary,
+    )
+    return windows, summary
+
+
+def _print_live(windows, summary, args: argparse.Namespace) -> int:
     """Prints a line (or a JSON line) per scored window and per event, then the summary; 1 if no window scored."""
     import json
 
     from keras_video_zoo.data.live_sources import LiveSourceError
-    from keras_video_zoo.deployment.live import LiveEvent, LiveSummary, live_windows
-    from keras_video_zoo.deployment.timeline import check_window
+    from keras_video_zoo.deployment.live import LiveEvent
 
-    try:
-        model = load_model(args.model)
-        labels = read_labels(args.labels, model, model.output_shape[-1])
-        check_window(model, args.window, args.stride)  # a bad window is bad usage, said before the stream opens
-        summary = LiveSummary()
-        windows = live_windows(
-            model,
-            args.live,
-            window=args.window,
-            stride=args.stride,
-            smooth=args.smooth,
-            top=args.top,
-            short_side=args.short_side,
-            class_names=labels,
-            reconnect=args.reconnect,
-            timeout=args.timeout,
-            summary=summary,
-        )
-    except CommandError as error:
-        print(f"kvz predict: {error}", file=sys.stderr)
-        return error.exit_code
-    except ValueError as error:
-        print(f"kvz predict: {args.model}: {error}", file=sys.stderr)
-        return 2
     try:
         for item in windows:
             if args.jsonl:

@@ -100,6 +100,7 @@ def encode_video(
     rotation: int = 0,
     pixel_aspect: fractions.Fraction | None = None,
     interlaced: bool = False,
+    fps: int = 25,
 ) -> None:
     """Encodes RGB frames (an array, or any iterable of ``(H, W, 3)`` frames: a long video need not fit in memory)
     with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them).
@@ -112,7 +113,7 @@ def encode_video(
     frames = iter(frames)
     first = next(frames)
     with av.open(str(path), "w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=25)
+        stream = container.add_stream(codec, rate=fps)
         stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = pix_fmt
         stream.options = _QUIET_ENCODERS.get(codec, {})

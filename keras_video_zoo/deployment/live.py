@@ -209,18 +209,21 @@ def live_windows(
         LiveSourceError: the source sends no video within ``timeout`` (the first connection).
         ValueError: the model is not an RGB clip model, a temporal stream or a two-stream model.
     """
-    streams = describe(model).streams
+    description = describe(model)
     window, stride = check_window(model, window, stride)
     if smooth < 1 or top < 1 or reconnect < 0:
         raise ValueError(
             f"smooth and top must be at least 1 and reconnect at least 0; got {smooth}, {top}, {reconnect}."
         )
     names = list(class_names) if class_names is not None else model_class_names(model)
-    side = short_side or max(pipeline_size(stream) for stream in streams)
+    side = short_side or max(pipeline_size(stream) for stream in description.streams)
     scorer = VideoScorer(model, short_side=side)
     summary = summary if summary is not None else LiveSummary()
     summary.source = source
     wait = not (keep_up if keep_up is not None else not Path(source).is_file())
+    for stream, kind in ((description.rgb, "rgb"), (description.flow, "flow")):  # trace the graphs now,
+        if stream is not None:  # not on the first window: its latency and the windows dropped meanwhile
+            scorer.score_batch(kind, np.zeros((1, stream.input_shape[1], side, side, stream.input_shape[-1]), "uint8"))
     container = open_live(source, timeout=timeout)  # the first connection fails loudly
     fps = live_fps(container)
     newest = _Newest()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import sys
-import threading
 import time
 import tracemalloc
 
@@ -20,6 +18,7 @@ from keras_video_zoo.data.synthetic_real_world import encode_video, moving_textu
 from keras_video_zoo.deployment.live import LiveEvent, LiveSummary, LiveWindow, live_windows
 from keras_video_zoo.deployment.timeline import predict_video
 from keras_video_zoo.evaluation.video_scoring import VideoScorer
+from tests.helpers.stream_server import StreamServer
 
 FRAMES = 48
 
@@ -30,50 +29,6 @@ def stream_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("live") / "camera.ts"
     encode_video(path, moving_texture(64, 96, FRAMES, "left"), "mpeg2video", container_format="mpegts")
     return path
-
-
-class Server:
-    """An HTTP server on 127.0.0.1 (a port the OS picks when it binds).
-
-    ``serve(request_number)`` gives the body, or ``(body, announced length)`` for a connection that drops before
-    its end, or None for a stream that never starts."""
-
-    def __init__(self, serve, *, pause: float = 0.0) -> None:
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests += 1
-                body = serve(server.requests)
-                if body is None:  # a stream that never starts: the connection is held open, silent
-                    server.release.wait(10)
-                    return
-                body, length = body if isinstance(body, tuple) else (body, len(body))
-                self.send_response(200)
-                self.send_header("Content-Type", "video/mp2t")
-                self.send_header("Content-Length", str(length))  # more than the body: the connection drops early
-                self.end_headers()
-                for start in range(0, len(body), 188 * 20):  # MPEG-TS packets, a little at a time, as a live feed
-                    self.wfile.write(body[start : start + 188 * 20])
-                    time.sleep(pause)
-
-            def log_message(self, *args):
-                pass
-
-        self.requests = 0
-        self.release = threading.Event()
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/camera.ts"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def windows_of(results):
@@ -119,7 +74,7 @@ def test_an_http_stream_scores_as_the_timeline_and_counts_what_it_drops(stream_f
     model = create_model("slow_fusion_tiny.synthetic")
     timeline = predict_video(model, stream_file, stride=2)
     summary = LiveSummary()
-    with Server(lambda number: stream_file.read_bytes(), pause=0.002) as server:
+    with StreamServer(lambda number: stream_file.read_bytes(), seconds=1.0) as server:
         live = windows_of(live_windows(model, server.url, stride=2, summary=summary))
     assert_as_the_timeline(live, timeline)
     assert summary.windows + summary.dropped == len(timeline.starts)  # each window scored or dropped, never queued
@@ -142,7 +97,7 @@ def test_a_dropped_connection_is_opened_again_and_named(stream_file):
     cut = whole[: len(whole) // 2 // 188 * 188]  # the first connection breaks halfway
     model = create_model("slow_fusion_tiny.synthetic")
     summary = LiveSummary()
-    with Server(lambda number: (cut, len(whole)) if number == 1 else whole) as server:
+    with StreamServer(lambda number: (cut, len(whole)) if number == 1 else whole) as server:
         results = list(live_windows(model, server.url, stride=5, reconnect=1, summary=summary))
     events = [item for item in results if isinstance(item, LiveEvent) and item.kind != "segment"]
     assert [event.kind for event in events] == ["dropped", "resumed", "ended"]
@@ -154,7 +109,7 @@ def test_a_dropped_connection_is_opened_again_and_named(stream_file):
 
 def test_a_stream_that_never_starts_ends_with_an_error_naming_it():
     model = create_model("single_frame_tiny.synthetic")
-    with Server(lambda number: None) as server:
+    with StreamServer(lambda number: None) as server:
         started = time.monotonic()
         with pytest.raises(LiveSourceError, match=rf"{server.url}: no video arrived within 1 s"):
             next(live_windows(model, server.url, timeout=1))

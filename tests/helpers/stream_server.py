@@ -1,0 +1,66 @@
+"""A video stream served over HTTP on 127.0.0.1, as a camera or an encoder sends one: for the live tests and benchmark.
+
+The port is the one the OS gives when the server binds (never one chosen beforehand). ``serve(request_number)``
+gives each request's body, or ``(body, announced length)`` for a connection that drops before its end, or None
+for a stream that never starts (the connection is held open, silent).
+
+Example:
+>>> import urllib.request
+>>> with StreamServer(lambda number: b"G" * 188 * 3) as server:
+...     len(urllib.request.urlopen(server.url).read())
+564
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Callable
+
+CHUNK = 188 * 20  # MPEG-TS packets, a few at a time
+
+
+class StreamServer:
+    """Serves ``serve(n)`` to the n-th request; ``seconds`` spreads each body over that long (real-time pacing)."""
+
+    def __init__(self, serve: Callable[[int], bytes | tuple[bytes, int] | None], *, seconds: float = 0.0) -> None:
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests += 1
+                body = serve(server.requests)
+                if body is None:
+                    server.release.wait(30)
+                    return
+                body, length = body if isinstance(body, tuple) else (body, len(body))
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp2t")
+                self.send_header("Content-Length", str(length))  # more than the body: the connection drops early
+                self.end_headers()
+                # Paced: about 5 ms of stream a write, so frames arrive one by one as from an encoder, not in bursts.
+                chunk = max(188, int(len(body) / (200 * seconds)) // 188 * 188) if seconds else CHUNK
+                started, chunks = time.monotonic(), max(1, -(-len(body) // chunk))
+                for index, start in enumerate(range(0, len(body), chunk)):
+                    self.wfile.write(body[start : start + chunk])
+                    delay = started + seconds * (index + 1) / chunks - time.monotonic()
+                    time.sleep(max(delay, 0.001))  # a little at a time, as a live feed arrives
+
+            def log_message(self, *args):
+                pass
+
+        self.requests = 0
+        self.release = threading.Event()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/stream.ts"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> StreamServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
