@@ -215,16 +215,26 @@ def _display_of(path: str, _modified: int, _size: int, deinterlace: bool) -> Dis
         return DisplayGeometry()
     with container:
         stream = container.streams.video[0]
-        aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
-        pixel_aspect = Fraction(aspect) if aspect and aspect > 0 else Fraction(1)
-        rotation, interlaced = 0, stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS
         try:  # the display matrix is side data on the frames; some streams flag interlacing only there
-            for frame in container.decode(stream):
-                rotation, interlaced = round(frame.rotation or 0), interlaced or bool(frame.interlaced_frame)
-                break
+            first = next(iter(container.decode(stream)), None)
         except av.FFmpegError:  # a damaged start: read as stored; the reader reports the damage
-            pass
-    return DisplayGeometry(rotation=rotation, pixel_aspect=pixel_aspect, interlaced=interlaced and deinterlace)
+            first = None
+        return stream_display(stream, first, deinterlace=deinterlace)
+
+
+def stream_display(stream, first_frame=None, *, deinterlace: bool | None = None) -> DisplayGeometry:
+    """The :class:`DisplayGeometry` of a PyAV video stream: its pixel aspect and field order, and the rotation and
+    interlacing its first frame carries (a live stream, read once, has none to look at ahead)."""
+    aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    interlaced = stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS
+    rotation = 0
+    if first_frame is not None:
+        rotation, interlaced = round(first_frame.rotation or 0), interlaced or bool(first_frame.interlaced_frame)
+    return DisplayGeometry(
+        rotation=rotation,
+        pixel_aspect=Fraction(aspect) if aspect and aspect > 0 else Fraction(1),
+        interlaced=interlaced and (deinterlacing() if deinterlace is None else deinterlace),
+    )
 
 
 def open_opencv(path: Path) -> cv2.VideoCapture:

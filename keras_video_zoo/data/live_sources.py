@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from fractions import Fraction
 
 import numpy as np
 
-from keras_video_zoo.data.decoders import DisplayGeometry, deinterlacing, import_av, pyav_frames
+from keras_video_zoo.data.decoders import import_av, pyav_frames, stream_display
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_errors import VideoReadError
 
 STDIN = "-"
 DEFAULT_LIVE_FPS = 25.0  # a stream that states no frame rate (raw pipes, some webcams)
-_INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)
 
 
 class LiveSourceError(VideoReadError):
@@ -68,12 +66,7 @@ def live_fps(container) -> float:
 
 def live_frames(container, geometry: FrameGeometry, errors: list[str]) -> Iterator[np.ndarray]:
     """The stream's frames as they arrive, fitted by ``geometry``; decoder errors are appended to ``errors``."""
-    stream = container.streams.video[0]
-    aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
-    interlaced = stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS and deinterlacing()
-    display = DisplayGeometry(
-        pixel_aspect=Fraction(aspect) if aspect and aspect > 0 else Fraction(1), interlaced=interlaced
-    )
+    display = stream_display(container.streams.video[0])
     for frame in pyav_frames(container, None, errors, display):
         yield geometry.fit(frame)
 

@@ -236,12 +236,12 @@ def live_windows(
     )
     reader.start()
     recent: collections.deque = collections.deque(maxlen=smooth)
-    segment_start, segment_label, segment_scores = None, None, []
+    segment_start, segment_label, segment_score = None, None, _Mean()
     try:
         while (item := newest.take()) is not None:
             if isinstance(item, LiveEvent):
                 if item.kind == "ended" and segment_label is not None:
-                    yield _closed(segment_start, summary.frames / fps, segment_label, segment_scores)
+                    yield _closed(segment_start, summary.frames / fps, segment_label, segment_score.value)
                 yield item
                 continue
             start_frame, inputs, ready = item
@@ -253,9 +253,9 @@ def live_windows(
             start = start_frame / fps
             if label != segment_label:
                 if segment_label is not None:
-                    yield _closed(segment_start, start, segment_label, segment_scores)
-                segment_start, segment_label, segment_scores = start, label, []
-            segment_scores.append(float(smoothed.max()))
+                    yield _closed(segment_start, start, segment_label, segment_score.value)
+                segment_start, segment_label, segment_score = start, label, _Mean()
+            segment_score.add(float(smoothed.max()))
             summary.scored(latency)
             summary.dropped = newest.dropped
             order = np.argsort(smoothed)[::-1][:top]
@@ -276,8 +276,22 @@ def live_windows(
         summary.ended = summary.ended or "stopped"
 
 
-def _closed(start: float, end: float, label: str, scores: list[float]) -> LiveEvent:
-    segment = Segment(round(start, 3), round(end, 3), label, float(np.mean(scores)))
+class _Mean:
+    """A running mean: a segment of hours keeps two numbers, not a score per window."""
+
+    def __init__(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def add(self, value: float) -> None:
+        self.total, self.count = self.total + value, self.count + 1
+
+    @property
+    def value(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+def _closed(start: float, end: float, label: str, score: float) -> LiveEvent:
+    segment = Segment(round(start, 3), round(end, 3), label, score)
     return LiveEvent("segment", f"{segment.start:.2f}-{segment.end:.2f} s {label} {100 * segment.score:.0f}%", segment)
 
 
