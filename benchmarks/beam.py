@@ -46,7 +46,8 @@ from keras_video_zoo.beam.flow import BeamFlowExtractor
 from keras_video_zoo.beam.shards import BeamShardWriter
 from keras_video_zoo.data.records import VideoDataset, VideoRecord
 from keras_video_zoo.data.shards import write_shards
-from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+from keras_video_zoo.data.synthetic_real_world import moving_texture
+from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.flow.dataset_extraction import FlowSettings, extract_dataset_flow
 from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.opencv import cv2

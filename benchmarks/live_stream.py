@@ -27,7 +27,8 @@ import experiments as ex
 sys.path.insert(0, str(ex.ROOT))  # the loopback stream server the tests use
 
 from keras_video_zoo import create_model
-from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+from keras_video_zoo.data.synthetic_real_world import moving_texture
+from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.deployment.live import LiveSummary, live_windows
 from keras_video_zoo.markdown import markdown_table
 from keras_video_zoo.weights import list_weights

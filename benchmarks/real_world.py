@@ -65,7 +65,8 @@ def run_command(argv: list[str], pythonpath: str | None = None) -> dict:
 
 
 def write_hd_video(path: Path, frames: int) -> Path:
-    from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+    from keras_video_zoo.data.synthetic_real_world import moving_texture
+    from keras_video_zoo.data.video_writer import encode_video
 
     path.parent.mkdir(parents=True, exist_ok=True)
     encode_video(path, moving_texture(1080, 1920, frames, "left"), "libx264")

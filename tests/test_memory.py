@@ -47,7 +47,8 @@ def test_peak_memory_is_flat_in_the_video_length(videos, tmp_path, command):
 
 
 def test_a_five_minute_timeline_needs_the_memory_of_a_four_second_one(tmp_path):
-    from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+    from keras_video_zoo.data.synthetic_real_world import moving_texture
+    from keras_video_zoo.data.video_writer import encode_video
 
     loop = moving_texture(240, 320, 100, "left")  # 4 s, repeated for 5 minutes
     peaks = {}

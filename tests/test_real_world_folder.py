@@ -224,3 +224,26 @@ def test_hd_videos_predict_and_flow(tmp_path, capsys):
     for file in hd:
         manifest = json.loads((out / Path(file.path).stem / "manifest.json").read_text())
         assert min(manifest["height"], manifest["width"]) == 256  # the paper's short side, aspect kept
+
+
+def test_the_web_page_plays_every_video_and_names_what_it_cannot(folder, tmp_path):
+    # kvz app's upload: a video browsers play is shown as it is, any other as an H.264 copy of the frames kvz
+    # reads (upright, square pixels, deinterlaced, as far as it decodes); a file that is not one gets its reason.
+    from keras_video_zoo.deployment.app import shown_video
+    from keras_video_zoo.deployment.playable import PREVIEW_SHORT_SIDE, browser_playable
+
+    for file in by_fate(folder, "video", "damaged", "skipped"):
+        path = folder / file.path
+        shown, note = shown_video(str(path), tmp_path / file.path)
+        if file.expect == "skipped":
+            assert shown == str(path), file.path
+            assert note.startswith(f"{path.name}: {file.reason}"), (file.path, note)
+            continue
+        assert browser_playable(shown), file.path
+        copy = read_video(shown)
+        assert copy.decoded == read_video(path).decoded, file.path
+        if shown != str(path):
+            assert "shown as an H.264 copy" in note, file.path
+            scale = min(1.0, PREVIEW_SHORT_SIDE / min(file.height, file.width))
+            assert abs(copy.frames.shape[1] - file.height * scale) <= 2, file.path  # as shown, not as stored
+            assert abs(copy.frames.shape[2] - file.width * scale) <= 2, file.path

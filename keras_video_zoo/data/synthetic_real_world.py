@@ -20,14 +20,14 @@ Example:
 from __future__ import annotations
 
 import fractions
-import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.opencv import cv2
 
 CLASSES = ("left", "up")
@@ -86,64 +86,6 @@ def moving_texture(height: int, width: int, frames: int, direction: str, *, seed
     window = texture[:height] if direction == "left" else texture[:, :width]
     shape, strides = (frames, height, width, 3), (step * texture.strides[axis], *window.strides)
     return np.lib.stride_tricks.as_strided(window, shape, strides, writeable=False)
-
-
-def encode_video(
-    path: Path,
-    frames: Iterable[np.ndarray],
-    codec: str,
-    *,
-    container_format: str | None = None,
-    pix_fmt: str = "yuv420p",
-    times_ms: list[int] | None = None,
-    intra_only: bool = False,
-    rotation: int = 0,
-    pixel_aspect: fractions.Fraction | None = None,
-    interlaced: bool = False,
-    fps: int = 25,
-) -> None:
-    """Encodes RGB frames (an array, or any iterable of ``(H, W, 3)`` frames: a long video need not fit in memory)
-    with PyAV (FFmpeg's encoders and muxers, as cameras and converters use them).
-
-    ``rotation`` writes a display matrix (degrees counterclockwise, as phones do), ``pixel_aspect`` the
-    sample aspect ratio of non-square pixels, and ``interlaced`` flags the stream top field first
-    (the frames should then hold two fields each, see :func:`woven_fields`)."""
-    import av
-
-    frames = iter(frames)
-    first = next(frames)
-    with av.open(str(path), "w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.height, stream.width = first.shape[:2]
-        stream.pix_fmt = pix_fmt
-        stream.options = _QUIET_ENCODERS.get(codec, {})
-        if intra_only:  # every frame a keyframe (camcorders, editing codecs): frames of even size
-            stream.codec_context.gop_size = 1
-        if rotation:
-            stream.set_display_rotation(rotation)
-        if pixel_aspect is not None:
-            stream.codec_context.sample_aspect_ratio = pixel_aspect
-        if interlaced:
-            context = stream.codec_context
-            context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
-            context.field_order = _TOP_FIELD_FIRST
-        if times_ms is not None:
-            stream.time_base = fractions.Fraction(1, 1000)
-        for index, array in enumerate(itertools.chain([first], frames)):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
-            if times_ms is not None:
-                frame.pts, frame.time_base = times_ms[index], fractions.Fraction(1, 1000)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-
-
-# Fast presets, and encoders that would print their banners told to keep to errors.
-_QUIET_ENCODERS = {
-    "libx264": {"preset": "ultrafast"},
-    "libx265": {"preset": "ultrafast", "x265-params": "log-level=error"},
-    "libsvtav1": {"preset": "12", "svtav1-params": "enable-stat-report=0"},
-}
-_TOP_FIELD_FIRST = 2  # FFmpeg's AV_FIELD_TT
 
 
 def woven_fields(clip: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ a window scored live has the scores the timeline gives the same frames.
 Example:
 >>> import tempfile
 >>> from keras_video_zoo import create_model
->>> from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+>>> from keras_video_zoo.data.synthetic_real_world import moving_texture
+>>> from keras_video_zoo.data.video_writer import encode_video
 >>> path = tempfile.mkdtemp() + "/camera.ts"
 >>> encode_video(path, moving_texture(64, 96, 24, "left"), "mpeg2video", container_format="mpegts")
 >>> results = list(live_windows(create_model("single_frame_tiny.synthetic"), path, window=8, stride=8))
@@ -176,6 +177,95 @@ class _Newest:
             self.condition.notify_all()
 
 
+class LiveScorer:
+    """Scores the windows of a live stream as they end: the scoring, smoothing and segments that
+    :func:`live_windows` and ``kvz app``'s camera tab share.
+
+    Frames a caller receives one by one (a browser's camera) go in through :meth:`push`; the reading
+    thread of :func:`live_windows` hands whole windows to :meth:`score`. Either way a window gets the
+    timeline's scores for the same frames. The graphs are traced when it is made, not on the first window.
+
+    Args:
+        model, window, stride, smooth, top, short_side, class_names: as :func:`live_windows`.
+        fps: the stream's frame rate, for the windows' times (set it once the stream says).
+
+    Example:
+    >>> from keras_video_zoo import create_model
+    >>> scorer = LiveScorer(create_model("single_frame_tiny.synthetic"), window=4, stride=4, fps=10)
+    >>> found = [scorer.push(np.zeros((120, 160, 3), np.uint8))[0] for _ in range(8)]
+    >>> [(result.start, result.end) for result in found if result is not None]
+    [(0.0, 0.4), (0.4, 0.8)]
+    """
+
+    def __init__(
+        self,
+        model,
+        *,
+        fps: float = 25.0,
+        window: int | None = None,
+        stride: int | None = None,
+        smooth: int = 1,
+        top: int = 5,
+        short_side: int | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> None:
+        description = describe(model)
+        self.window, self.stride = check_window(model, window, stride)
+        if smooth < 1 or top < 1:
+            raise ValueError(f"smooth and top must be at least 1; got {smooth} and {top}.")
+        self.model, self.fps, self.top = model, float(fps), top
+        self.names = list(class_names) if class_names is not None else model_class_names(model)
+        side = short_side or max(pipeline_size(stream) for stream in description.streams)
+        self.geometry = FrameGeometry.square_of(side)
+        self.scorer = VideoScorer(model, short_side=side)
+        self.recent: collections.deque = collections.deque(maxlen=smooth)
+        self.segment_start, self.segment_label, self.segment_score = 0.0, None, _Mean()
+        self.frames = WindowInputs(model, self.window, self.stride)  # for push(): only the current window
+        for stream, kind in ((description.rgb, "rgb"), (description.flow, "flow")):  # trace the graphs now,
+            if stream is not None:  # not on the first window: its latency and the windows dropped meanwhile
+                self.scorer.score_batch(
+                    kind, np.zeros((1, stream.input_shape[1], side, side, stream.input_shape[-1]), "uint8")
+                )
+
+    def push(self, frame: np.ndarray) -> tuple[LiveWindow | None, LiveEvent | None]:
+        """Adds the next decoded RGB frame (any size); ``(the window that ends here, the segment it closed)``."""
+        start = self.frames.add(self.geometry.fit(frame))
+        if start is None:
+            return None, None
+        return self.score(start, self.frames.inputs(), time.monotonic())
+
+    def score(
+        self, start_frame: int, inputs: dict[str, np.ndarray], ready: float, dropped: int = 0
+    ) -> tuple[LiveWindow, LiveEvent | None]:
+        """Scores one window's inputs (:class:`WindowInputs`), ready since ``ready`` (``time.monotonic()``);
+        ``(the window, the segment its label closed or None)``."""
+        scorer = self.scorer
+        scores = scorer.fuse({kind: scorer.score_batch(kind, x[None]) for kind, x in inputs.items()})[0]
+        latency = time.monotonic() - ready
+        self.recent.append(scores)
+        smoothed = np.mean(self.recent, axis=0)
+        label = self.names[int(smoothed.argmax())]
+        start = start_frame / self.fps
+        closed = None
+        if label != self.segment_label:
+            closed = self.close(start)
+            self.segment_start, self.segment_label, self.segment_score = start, label, _Mean()
+        self.segment_score.add(float(smoothed.max()))
+        order = np.argsort(smoothed)[::-1][: self.top]
+        end = (start_frame + self.window) / self.fps
+        top = [(self.names[i], float(smoothed[i])) for i in order]
+        return LiveWindow(start_frame, start, end, scores, smoothed, label, top, latency, dropped), closed
+
+    def close(self, end: float) -> LiveEvent | None:
+        """The open segment, closed at ``end`` seconds (None before the first window)."""
+        if self.segment_label is None:
+            return None
+        segment = Segment(round(self.segment_start, 3), round(end, 3), self.segment_label, self.segment_score.value)
+        self.segment_label = None
+        message = f"{segment.start:.2f}-{segment.end:.2f} s {segment.label} {100 * segment.score:.0f}%"
+        return LiveEvent("segment", message, segment)
+
+
 def live_windows(
     model,
     source: str,
@@ -209,67 +299,39 @@ def live_windows(
         LiveSourceError: the source sends no video within ``timeout`` (the first connection).
         ValueError: the model is not an RGB clip model, a temporal stream or a two-stream model.
     """
-    description = describe(model)
-    window, stride = check_window(model, window, stride)
-    if smooth < 1 or top < 1 or reconnect < 0:
-        raise ValueError(
-            f"smooth and top must be at least 1 and reconnect at least 0; got {smooth}, {top}, {reconnect}."
-        )
-    names = list(class_names) if class_names is not None else model_class_names(model)
-    side = short_side or max(pipeline_size(stream) for stream in description.streams)
-    scorer = VideoScorer(model, short_side=side)
+    if reconnect < 0:
+        raise ValueError(f"reconnect must be at least 0; got {reconnect}.")
+    scorer = LiveScorer(
+        model, window=window, stride=stride, smooth=smooth, top=top, short_side=short_side, class_names=class_names
+    )
     summary = summary if summary is not None else LiveSummary()
     summary.source = source
     wait = not (keep_up if keep_up is not None else not Path(source).is_file())
-    for stream, kind in ((description.rgb, "rgb"), (description.flow, "flow")):  # trace the graphs now,
-        if stream is not None:  # not on the first window: its latency and the windows dropped meanwhile
-            scorer.score_batch(kind, np.zeros((1, stream.input_shape[1], side, side, stream.input_shape[-1]), "uint8"))
     container = open_live(source, timeout=timeout)  # the first connection fails loudly
-    fps = live_fps(container)
+    scorer.fps = live_fps(container)
     newest = _Newest()
     reader = threading.Thread(
         target=_read,
-        args=(container, source, model, window, stride, FrameGeometry.square_of(side), newest, summary),
+        args=(container, source, model, scorer.window, scorer.stride, scorer.geometry, newest, summary),
         kwargs={"reconnect": reconnect, "timeout": timeout, "wait": wait},
         name="kvz-live-reader",
         daemon=True,  # blocked in a network read, it must not keep the process alive
     )
     reader.start()
-    recent: collections.deque = collections.deque(maxlen=smooth)
-    segment_start, segment_label, segment_score = None, None, _Mean()
     try:
         while (item := newest.take()) is not None:
             if isinstance(item, LiveEvent):
-                if item.kind == "ended" and segment_label is not None:
-                    yield _closed(segment_start, summary.frames / fps, segment_label, segment_score.value)
+                if item.kind == "ended" and (closed := scorer.close(summary.frames / scorer.fps)) is not None:
+                    yield closed
                 yield item
                 continue
             start_frame, inputs, ready = item
-            scores = scorer.fuse({kind: scorer.score_batch(kind, x[None]) for kind, x in inputs.items()})[0]
-            latency = time.monotonic() - ready
-            recent.append(scores)
-            smoothed = np.mean(recent, axis=0)
-            label = names[int(smoothed.argmax())]
-            start = start_frame / fps
-            if label != segment_label:
-                if segment_label is not None:
-                    yield _closed(segment_start, start, segment_label, segment_score.value)
-                segment_start, segment_label, segment_score = start, label, _Mean()
-            segment_score.add(float(smoothed.max()))
-            summary.scored(latency)
+            result, closed = scorer.score(start_frame, inputs, ready, newest.dropped)
+            if closed is not None:
+                yield closed
+            summary.scored(result.latency)
             summary.dropped = newest.dropped
-            order = np.argsort(smoothed)[::-1][:top]
-            yield LiveWindow(
-                start_frame,
-                start,
-                (start_frame + window) / fps,
-                scores,
-                smoothed,
-                label,
-                [(names[i], float(smoothed[i])) for i in order],
-                latency,
-                newest.dropped,
-            )
+            yield result
     finally:  # the caller stopped (Ctrl-C, a break) or the stream ended: let the reader go
         newest.stop()
         summary.dropped = newest.dropped
@@ -288,11 +350,6 @@ class _Mean:
     @property
     def value(self) -> float:
         return self.total / self.count if self.count else 0.0
-
-
-def _closed(start: float, end: float, label: str, score: float) -> LiveEvent:
-    segment = Segment(round(start, 3), round(end, 3), label, score)
-    return LiveEvent("segment", f"{segment.start:.2f}-{segment.end:.2f} s {label} {100 * segment.score:.0f}%", segment)
 
 
 def _read(container, source, model, window, stride, geometry, newest: _Newest, summary, *, reconnect, timeout, wait):

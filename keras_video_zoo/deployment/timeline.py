@@ -11,7 +11,8 @@ both streams' window scores as the model fuses them (average or its SVM).
 Example:
 >>> import tempfile
 >>> from keras_video_zoo import create_model
->>> from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+>>> from keras_video_zoo.data.synthetic_real_world import moving_texture
+>>> from keras_video_zoo.data.video_writer import encode_video
 >>> path = tempfile.mkdtemp() + "/pan.mp4"
 >>> encode_video(path, moving_texture(64, 96, 40, "left"), "libx264")
 >>> timeline = predict_video(create_model("single_frame_tiny.synthetic"), path, window=8, stride=8)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from keras_video_zoo.data.decoders import DEINTERLACE_ENV, DisplayGeometry, probe_video
-from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture, woven_fields
+from keras_video_zoo.data.synthetic_real_world import moving_texture, woven_fields
 from keras_video_zoo.data.video_io import iter_frames, read_frames
+from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.opencv import cv2
 
 BACKENDS = ("opencv", "pyav")

@@ -14,8 +14,10 @@ import pytest
 from keras_video_zoo import create_model
 from keras_video_zoo.cli import main
 from keras_video_zoo.data.live_sources import LiveSourceError
-from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
-from keras_video_zoo.deployment.live import LiveEvent, LiveSummary, LiveWindow, live_windows
+from keras_video_zoo.data.synthetic_real_world import moving_texture
+from keras_video_zoo.data.video_io import iter_frames
+from keras_video_zoo.data.video_writer import encode_video
+from keras_video_zoo.deployment.live import LiveEvent, LiveScorer, LiveSummary, LiveWindow, live_windows
 from keras_video_zoo.deployment.timeline import predict_video
 from keras_video_zoo.evaluation.video_scoring import VideoScorer
 from tests.helpers.stream_server import StreamServer
@@ -56,6 +58,22 @@ def test_a_file_read_live_scores_every_window_as_the_timeline_does(stream_file, 
     assert summary.dropped == 0 and summary.windows == len(live) and summary.frames == FRAMES
     assert results[-1] == LiveEvent("ended", f"{stream_file}: end of stream") and summary.ended == "end of stream"
     assert all(window.latency >= 0 for window in live)
+
+
+@pytest.mark.parametrize("name", ["slow_fusion_tiny.synthetic", "temporal_stream_tiny.synthetic", "two_stream_tiny"])
+def test_frames_pushed_one_by_one_score_as_the_timeline(stream_file, name):
+    # A browser's camera hands frames over one at a time, at their own size: kvz app's camera tab.
+    model = create_model(name)
+    timeline = predict_video(model, stream_file, stride=4)
+    scorer = LiveScorer(model, stride=4, fps=25)
+    pushed = [scorer.push(frame) for frame in iter_frames(stream_file)]
+    live = [window for window, _ in pushed if window is not None]
+    assert [window.start_frame for window in live] == timeline.starts.tolist()
+    assert_as_the_timeline(live, timeline)
+    assert live[1].start == pytest.approx(4 / 25) and live[0].end == pytest.approx(scorer.window / 25)
+    closed = [segment for _, segment in pushed if segment is not None] + [scorer.close(FRAMES / 25)]
+    assert closed[0].segment.start == 0 and closed[-1].segment.end == pytest.approx(FRAMES / 25)
+    assert scorer.close(FRAMES / 25) is None  # closed once
 
 
 def test_segments_close_as_the_smoothed_label_changes(stream_file):

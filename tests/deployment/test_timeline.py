@@ -10,8 +10,9 @@ import pytest
 
 from keras_video_zoo import create_model, two_stream
 from keras_video_zoo.cli import main
-from keras_video_zoo.data.synthetic_real_world import encode_video, moving_texture
+from keras_video_zoo.data.synthetic_real_world import moving_texture
 from keras_video_zoo.data.video_errors import VideoReadError
+from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.deployment.timeline import merge_segments, predict_video
 from keras_video_zoo.hub.publish import save_keras_file
 
