@@ -353,6 +353,9 @@ def pyav_to_rgb(frame) -> np.ndarray:
     return cv2.cvtColor(frame.to_ndarray(format="bgr24", **options), cv2.COLOR_BGR2RGB)
 
 
+SILENT = "nothing arrived before the read timeout"  # how a live source that stops sending ends
+
+
 def pyav_frames(
     container, stop: int | None, errors: list[str], display: DisplayGeometry = DisplayGeometry()
 ) -> Iterator[np.ndarray]:
@@ -368,6 +371,8 @@ def pyav_frames(
                 if stop is not None and index >= stop:
                     return
                 yield display.show(pyav_to_rgb(frame))
+        except av.ExitError:  # PyAV's timeout interrupted a read: a live source went silent (files never do)
+            errors.append(SILENT)
         except av.FFmpegError as error:  # a broken container: the stream ends here
             errors.append(f"the container ends in damage ({error.strerror})")
         finally:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_video_zoo.data.decoders import SILENT
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.live_sources import LiveSourceError, live_fps, live_frames, open_live
 from keras_video_zoo.deployment.timeline import Segment, WindowInputs, check_window
@@ -372,6 +373,9 @@ def _read(container, source, model, window, stride, geometry, newest: _Newest, s
         finally:
             container.close()
         offset += windows.count
+        if errors and errors[-1] == SILENT and ended == "end of stream":  # UDP has no end but silence
+            errors.pop()
+            ended = f"nothing arrived for {timeout:g} s"
         if errors and ended == "end of stream":
             ended = f"the stream ended after decoder errors (first: {errors[0]!r})"
         if attempts >= reconnect or newest.finished:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import time
 import tracemalloc
@@ -20,7 +21,7 @@ from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.deployment.live import LiveEvent, LiveScorer, LiveSummary, LiveWindow, live_windows
 from keras_video_zoo.deployment.timeline import predict_video
 from keras_video_zoo.evaluation.video_scoring import VideoScorer
-from tests.helpers.stream_server import StreamServer
+from tests.helpers.stream_server import StreamServer, UdpSender
 
 FRAMES = 48
 
@@ -74,6 +75,20 @@ def test_frames_pushed_one_by_one_score_as_the_timeline(stream_file, name):
     closed = [segment for _, segment in pushed if segment is not None] + [scorer.close(FRAMES / 25)]
     assert closed[0].segment.start == 0 and closed[-1].segment.end == pytest.approx(FRAMES / 25)
     assert scorer.close(FRAMES / 25) is None  # closed once
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/udp"), reason="the UDP sender sees the receiver bind in /proc")
+def test_a_udp_stream_is_scored_until_it_goes_silent(stream_file):
+    model = create_model("slow_fusion_tiny.synthetic")
+    timeline = predict_video(model, stream_file, stride=4)
+    sender = UdpSender(stream_file.read_bytes(), seconds=FRAMES / 25)
+    summary = LiveSummary()
+    results = list(live_windows(model, sender.url, stride=4, timeout=2, summary=summary))
+    assert sender.sent.is_set() and summary.frames == FRAMES
+    live = windows_of(results)
+    assert len(live) + summary.dropped == len(timeline.starts)  # every window scored or counted as dropped
+    assert_as_the_timeline(live, timeline)
+    assert results[-1] == LiveEvent("ended", f"{sender.url}: nothing arrived for 2 s")
 
 
 def test_segments_close_as_the_smoothed_label_changes(stream_file):

@@ -1,4 +1,5 @@
-"""A video stream served over HTTP on 127.0.0.1, as a camera or an encoder sends one: for the live tests and benchmark.
+"""A video stream served over HTTP (or sent over UDP) on 127.0.0.1, as a camera or an encoder sends one: for the live
+tests and benchmark.
 
 The port is the one the OS gives when the server binds (never one chosen beforehand). ``serve(request_number)``
 gives each request's body, or ``(body, announced length)`` for a connection that drops before its end, or None
@@ -14,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -64,3 +66,40 @@ class StreamServer:
         self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class UdpSender:
+    """Sends a body as MPEG-TS over UDP to a receiver on 127.0.0.1, as a camera or an encoder multicasts one.
+
+    A UDP receiver binds the port it is told, so the port must be known first; choosing a "free" one and
+    hoping is a race. Here the port is held by a socket of ours (``SO_REUSEADDR``, as the receiver's URL asks
+    with ``reuse=1``) until the receiver has bound it too, seen in ``/proc/net/udp`` (Linux); then ours is closed
+    and the body is sent, paced over ``seconds``.
+    """
+
+    def __init__(self, body: bytes, *, seconds: float = 1.0) -> None:
+        self.hold = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.hold.bind(("127.0.0.1", 0))
+        self.port = self.hold.getsockname()[1]
+        self.url = f"udp://127.0.0.1:{self.port}?reuse=1"
+        self.sent = threading.Event()
+        self.thread = threading.Thread(target=self._send, args=(body, seconds), daemon=True)
+        self.thread.start()
+
+    def _bound(self) -> int:
+        suffix = f":{self.port:04X}"
+        with open("/proc/net/udp") as table:
+            return sum(1 for line in table.read().splitlines()[1:] if line.split()[1].endswith(suffix))
+
+    def _send(self, body: bytes, seconds: float) -> None:
+        while self._bound() < 2:
+            time.sleep(0.01)
+        self.hold.close()
+        datagram = 7 * 188  # MPEG-TS over UDP: seven packets a datagram
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+            count = max(1, -(-len(body) // datagram))
+            for start in range(0, len(body), datagram):
+                out.sendto(body[start : start + datagram], ("127.0.0.1", self.port))
+                time.sleep(seconds / count)
+        self.sent.set()
