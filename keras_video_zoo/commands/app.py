@@ -9,6 +9,8 @@ from pathlib import Path
 
 from keras_video_zoo.commands.model_source import CommandError, add_model_argument, class_names, load_model
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -22,6 +24,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--stride", type=int, help="frames between timeline windows (default: half a window)")
+    parser.add_argument(
+        "--stream-tab",
+        action="store_true",
+        help="show the Stream tab when serving others too (--host other than 127.0.0.1/localhost): it opens what a "
+        "visitor types on this machine (URLs, devices, files)",
+    )
     parser.add_argument(
         "--examples",
         nargs="*",
@@ -39,7 +47,13 @@ def run(args: argparse.Namespace) -> int:
 
             model = load_model(args.model)
             examples = example_clips(model, generated) if args.examples is None else given_examples(args.examples)
-            page = build_app(model, class_names=class_names(model)[0], stride=args.stride, examples=examples)
+            page = build_app(
+                model,
+                class_names=class_names(model)[0],
+                stride=args.stride,
+                examples=examples,
+                stream_tab=args.stream_tab or args.host in LOOPBACK_HOSTS,
+            )
         except CommandError as error:
             print(f"kvz app: {error}", file=sys.stderr)
             return error.exit_code

@@ -195,8 +195,15 @@ def build_app(
     title: str | None = None,
     stride: int | None = None,
     examples: Sequence[str | Path] = (),
+    stream_tab: bool = True,
 ):
-    """The Gradio Blocks page for ``model`` (launch it with ``.launch()``); ``examples``: videos to click."""
+    """The Gradio Blocks page for ``model`` (launch it with ``.launch()``).
+
+    Args:
+        examples: videos offered to click in the file tab.
+        stream_tab: show the Stream tab. It opens whatever a visitor types *on the server* (URLs, devices,
+            files), so leave it out of a page others can reach unless they may.
+    """
     gradio = _import_gradio()
     title = title or f"{model.name}: video classification"
     shown_folder, copies = tempfile.mkdtemp(prefix="kvz-app-shown-"), collections.deque()
@@ -256,7 +263,7 @@ def build_app(
                 outputs=[camera_top, camera_plot, camera_log, scorer, view],
                 stream_every=1 / CAMERA_FPS,
             )
-        with gradio.Tab("Stream", elem_id="stream-tab"):
+        with gradio.Tab("Stream", elem_id="stream-tab", visible=stream_tab):
             source = gradio.Textbox(
                 label="live source", placeholder="rtsp://..., http(s)://.../live.m3u8, /dev/video0", elem_id="source"
             )

@@ -118,7 +118,8 @@ def launched(monkeypatch):
 
     def launch(page, **options):
         examples = [block for block in page.blocks.values() if isinstance(block, gradio.Dataset)]
-        served.append((options, [sample[0] for sample in examples[0].samples] if examples else []))
+        stream_tab = next(block for block in page.blocks.values() if getattr(block, "elem_id", None) == "stream-tab")
+        served.append((options, [sample[0] for sample in examples[0].samples] if examples else [], stream_tab.visible))
 
     monkeypatch.setattr(gradio.Blocks, "launch", launch)
     return served
@@ -128,7 +129,8 @@ def test_kvz_app_serves_the_models_examples_or_the_ones_given(launched, tmp_path
     from keras_video_zoo.cli import main
 
     assert main(["app", "--model", MODEL, "--port", "7999"]) == 0
-    options, examples = launched[-1]
+    options, examples, stream_tab = launched[-1]
+    assert stream_tab  # on this machine only: the Stream tab is there
     assert options == {"server_name": "127.0.0.1", "server_port": 7999} and len(examples) == 10
     assert "with 10 example(s)" in capsys.readouterr().err
     folder = tmp_path / "mine"
@@ -141,3 +143,12 @@ def test_kvz_app_serves_the_models_examples_or_the_ones_given(launched, tmp_path
     assert main(["app", "--model", MODEL, "--examples"]) == 0 and launched[-1][1] == []
     assert main(["app", "--model", MODEL, "--examples", str(tmp_path / "missing.mp4")]) == 2
     assert f"kvz app: --examples: {tmp_path / 'missing.mp4'}: no such file or folder." in capsys.readouterr().err
+
+
+def test_kvz_app_serving_others_leaves_the_stream_tab_out_unless_asked(launched):
+    # The Stream tab opens what a visitor types on the server: URLs, devices, files.
+    from keras_video_zoo.cli import main
+
+    assert main(["app", "--model", MODEL, "--host", "0.0.0.0", "--examples"]) == 0 and not launched[-1][2]
+    assert main(["app", "--model", MODEL, "--host", "0.0.0.0", "--examples", "--stream-tab"]) == 0
+    assert launched[-1][2]
