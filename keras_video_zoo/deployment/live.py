@@ -214,7 +214,7 @@ class LiveScorer:
         self.window, self.stride = check_window(model, window, stride)
         if smooth < 1 or top < 1:
             raise ValueError(f"smooth and top must be at least 1; got {smooth} and {top}.")
-        self.model, self.fps, self.top = model, float(fps), top
+        self.fps, self.top = float(fps), top
         self.names = list(class_names) if class_names is not None else model_class_names(model)
         side = short_side or max(pipeline_size(stream) for stream in description.streams)
         self.geometry = FrameGeometry.square_of(side)
