@@ -215,11 +215,11 @@ def build_app(
                 with gradio.Column():
                     video = gradio.Video(label="video", sources=["upload"], elem_id="video")
                     note = gradio.Markdown(elem_id="note")
+                    button = gradio.Button("Classify", elem_id="classify", variant="primary")
                 with gradio.Column():
                     labels = gradio.Label(num_top_classes=TOP, label=f"top {TOP}", elem_id="top")
                     message = gradio.Textbox(label="segments", lines=6, elem_id="segments")
-            plot = gradio.Image(label="timeline", type="filepath", elem_id="timeline")
-            button = gradio.Button("Classify", elem_id="classify", variant="primary")
+            plot = gradio.Image(label="timeline", type="filepath", elem_id="timeline", render=False)
 
             def dropped(path):
                 # Gradio serves a copy from its own cache: ours are dropped after KEPT_COPIES more, so a page
@@ -242,6 +242,7 @@ def build_app(
                     cache_examples=False,
                     elem_id="examples",
                 )
+            plot.render()  # below the examples: they are what a first visitor looks for
             button.click(
                 lambda path: classify(model, path, class_names=class_names, stride=stride),
                 inputs=scored,
