@@ -21,7 +21,7 @@ from keras_video_zoo.data.video_writer import encode_video
 from keras_video_zoo.deployment.live import LiveEvent, LiveScorer, LiveSummary, LiveWindow, live_windows
 from keras_video_zoo.deployment.timeline import predict_video
 from keras_video_zoo.evaluation.video_scoring import VideoScorer
-from tests.helpers.stream_server import StreamServer, UdpSender
+from tests.helpers.stream_server import FolderServer, StreamServer, UdpSender
 
 FRAMES = 48
 
@@ -89,6 +89,24 @@ def test_a_udp_stream_is_scored_until_it_goes_silent(stream_file):
     assert len(live) + summary.dropped == len(timeline.starts)  # every window scored or counted as dropped
     assert_as_the_timeline(live, timeline)
     assert results[-1] == LiveEvent("ended", f"{sender.url}: nothing arrived for 2 s")
+
+
+def test_an_hls_playlist_is_scored_across_its_segments_as_the_timeline(tmp_path):
+    # HLS, as broadcasters and cameras publish live video: a playlist of MPEG-TS segments over HTTP.
+    model = create_model("slow_fusion_tiny.synthetic")
+    frames = moving_texture(64, 96, 75, "left")
+    encode_video(tmp_path / "live.m3u8", frames, "libx264", container_format="hls", intra_only=True)
+    encode_video(tmp_path / "same.ts", frames, "libx264", container_format="mpegts", intra_only=True)
+    assert len(list(tmp_path.glob("live*.ts"))) >= 2  # 3 s in FFmpeg's 2-second segments
+    timeline = predict_video(model, tmp_path / "same.ts", stride=4)
+    summary = LiveSummary()
+    with FolderServer(tmp_path) as server:
+        # keep_up=False: the reader waits for the scorer (HLS arrives in bursts), so every window is compared.
+        results = list(live_windows(model, server.url + "live.m3u8", stride=4, keep_up=False, summary=summary))
+    live = windows_of(results)
+    assert [window.start_frame for window in live] == timeline.starts.tolist() and summary.frames == 75
+    assert_as_the_timeline(live, timeline)
+    assert results[-1].message.endswith("live.m3u8: end of stream")
 
 
 def test_segments_close_as_the_smoothed_label_changes(stream_file):

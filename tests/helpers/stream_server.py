@@ -1,5 +1,5 @@
-"""A video stream served over HTTP (or sent over UDP) on 127.0.0.1, as a camera or an encoder sends one: for the live
-tests and benchmark.
+"""A video stream served over HTTP (or sent over UDP, or an HLS folder served) on 127.0.0.1, as a camera or an encoder
+sends one: for the live tests and benchmark.
 
 The port is the one the OS gives when the server binds (never one chosen beforehand). ``serve(request_number)``
 gives each request's body, or ``(body, announced length)`` for a connection that drops before its end, or None
@@ -103,3 +103,27 @@ class UdpSender:
                 out.sendto(body[start : start + datagram], ("127.0.0.1", self.port))
                 time.sleep(seconds / count)
         self.sent.set()
+
+
+class FolderServer:
+    """Serves a folder's files over HTTP on 127.0.0.1 (the port the OS gives): an HLS playlist and its segments."""
+
+    def __init__(self, folder) -> None:
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(folder), **kwargs)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> FolderServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
