@@ -14,6 +14,7 @@ ValueError: backend must be one of ('opencv', 'pyav'); got 'gstreamer'.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 from collections.abc import Iterator
@@ -226,7 +227,7 @@ def _display_of(path: str, _modified: int, _size: int, deinterlace: bool) -> Dis
 
 def stream_display(stream, first_frame=None, *, deinterlace: bool | None = None) -> DisplayGeometry:
     """The :class:`DisplayGeometry` of a PyAV video stream: its pixel aspect and field order, and the rotation and
-    interlacing its first frame carries (a live stream, read once, has none to look at ahead)."""
+    interlacing its first frame carries (``first_frame``: a file's is read ahead, a live stream's as it arrives)."""
     aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
     interlaced = stream.codec_context.field_order in _INTERLACED_FIELD_ORDERS
     rotation = 0
@@ -357,14 +358,22 @@ SILENT = "nothing arrived before the read timeout"  # how a live source that sto
 
 
 def pyav_frames(
-    container, stop: int | None, errors: list[str], display: DisplayGeometry = DisplayGeometry()
+    container, stop: int | None, errors: list[str], display: DisplayGeometry | None = DisplayGeometry()
 ) -> Iterator[np.ndarray]:
-    """RGB frames as shown until ``stop``, skipping packets that do not decode (their errors go to ``errors``)."""
+    """RGB frames as shown until ``stop``, skipping packets that do not decode (their errors go to ``errors``).
+
+    ``display=None``: as the first frame that decodes says (a live source, read once, cannot be looked at ahead).
+    """
     av = import_av()
     stream = container.streams.video[0]
     with av.logging.Capture(local=True) as logs:
         try:
             frames = _decodable_frames(container, stream, errors)
+            if display is None:
+                first = next(frames, None)
+                if first is None:
+                    return
+                display, frames = stream_display(stream, first), itertools.chain([first], frames)
             if display.interlaced:
                 frames = _deinterlaced(stream, frames)
             for index, frame in enumerate(frames):

@@ -3,9 +3,9 @@
 A SOURCE is a network stream (``rtsp://``, ``rtmp://``, ``srt://``, ``udp://``, ``tcp://``,
 ``http(s)://`` streams and HLS playlists), a V4L2 webcam (``/dev/video0``), ``-`` for a pipe on
 standard input, or a file (read as if it were live). Frames come out as the decoders give files'
-frames (:func:`~keras_video_zoo.data.decoders.pyav_frames`: non-square pixels resampled, interlaced
-video deinterlaced), fitted as they come; a live stream carries no display matrix to read ahead of
-its frames, so no rotation is applied.
+frames (:func:`~keras_video_zoo.data.decoders.pyav_frames`: turned upright, non-square pixels resampled,
+interlaced video deinterlaced), fitted as they come; a live stream cannot be read ahead, so its display
+(the rotation a phone's display matrix asks for among it) is taken from the first frame that arrives.
 
 Example:
 >>> open_live("http://127.0.0.1:9/camera.ts", timeout=0.5)
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from keras_video_zoo.data.decoders import import_av, pyav_frames, stream_display
+from keras_video_zoo.data.decoders import import_av, pyav_frames
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_errors import VideoReadError
 
@@ -65,9 +65,9 @@ def live_fps(container) -> float:
 
 
 def live_frames(container, geometry: FrameGeometry, errors: list[str]) -> Iterator[np.ndarray]:
-    """The stream's frames as they arrive, fitted by ``geometry``; decoder errors are appended to ``errors``."""
-    display = stream_display(container.streams.video[0])
-    for frame in pyav_frames(container, None, errors, display):
+    """The stream's frames as they arrive, as shown (turned, square pixels, deinterlaced, as its first frame and
+    stream say), fitted by ``geometry``; decoder errors are appended to ``errors``."""
+    for frame in pyav_frames(container, None, errors, display=None):
         yield geometry.fit(frame)
 
 

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from keras_video_zoo.data.decoders import DEINTERLACE_ENV, DisplayGeometry, probe_video
+from keras_video_zoo.data.geometry import FrameGeometry
+from keras_video_zoo.data.live_sources import live_frames, open_live
 from keras_video_zoo.data.synthetic_real_world import moving_texture, woven_fields
 from keras_video_zoo.data.video_io import iter_frames, read_frames
 from keras_video_zoo.data.video_writer import encode_video
@@ -47,6 +49,11 @@ def test_a_phone_video_with_a_display_matrix_decodes_upright(tmp_path, degrees, 
     )
     streamed = np.stack(list(iter_frames(path, backend=backend)))
     np.testing.assert_array_equal(streamed, frames)  # the timeline's reader shows the same frames
+    if backend == "pyav":  # read as a live source: turned as its first frame says, not read ahead
+        errors: list[str] = []
+        live = np.stack(list(live_frames(open_live(str(path)), FrameGeometry(), errors)))
+        np.testing.assert_array_equal(live, frames)
+        assert not errors
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
