@@ -42,11 +42,14 @@ def encode_video(
     sample aspect ratio of non-square pixels, and ``interlaced`` flags the stream top field first
     (the frames should then hold two fields each, see
     :func:`~keras_video_zoo.data.synthetic_real_world.woven_fields`). ``fps`` may be NTSC's 30000/1001 as a
-    float; ``faststart`` puts an MP4's index first, so a browser plays it while it downloads."""
+    float; ``faststart`` puts an MP4's index first, so a browser plays it while it downloads. A ValueError
+    when ``frames`` is empty (a container with no frame is not a video)."""
     import av
 
     frames = iter(frames)
-    first = next(frames)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError(f"{path}: no frames to encode.")
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), "w", format=container_format, options=options) as container:
         stream = container.add_stream(codec, rate=fractions.Fraction(fps).limit_denominator(1001))

@@ -70,10 +70,11 @@ def example_clips(model, folder: str | Path, *, per_class: int = 1) -> list[Path
     specs = next((specs for specs in CLASS_SPECS.values() if class_order(s.name for s in specs) == names), None)
     if specs is None:
         return []
+    by_name = {spec.name: spec for spec in specs}
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     found = []
-    for spec in sorted(specs, key=lambda spec: names.index(spec.name)):
+    for spec in map(by_name.get, names):  # in the model's class order
         for clip in range(1, per_class + 1):
             path = folder / f"{spec.name}_{clip}.mp4"
             if not path.exists():  # seeds no generated dataset uses: scenes and clips the model has not seen

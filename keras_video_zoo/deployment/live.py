@@ -221,7 +221,7 @@ class LiveScorer:
         self.scorer = VideoScorer(model, short_side=side)
         self.recent: collections.deque = collections.deque(maxlen=smooth)
         self.segment_start, self.segment_label, self.segment_score = 0.0, None, _Mean()
-        self.frames = WindowInputs(model, self.window, self.stride)  # for push(): only the current window
+        self.model, self.frames = model, None  # push()'s window, made on the first push: live_windows reads its own
         for stream, kind in ((description.rgb, "rgb"), (description.flow, "flow")):  # trace the graphs now,
             if stream is not None:  # not on the first window: its latency and the windows dropped meanwhile
                 self.scorer.score_batch(
@@ -230,6 +230,8 @@ class LiveScorer:
 
     def push(self, frame: np.ndarray) -> tuple[LiveWindow | None, LiveEvent | None]:
         """Adds the next decoded RGB frame (any size); ``(the window that ends here, the segment it closed)``."""
+        if self.frames is None:
+            self.frames = WindowInputs(self.model, self.window, self.stride)  # only the current window
         start = self.frames.add(self.geometry.fit(frame))
         if start is None:
             return None, None

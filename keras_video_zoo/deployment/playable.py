@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_video_zoo.data.decoders import import_av, probe_video
+from keras_video_zoo.data.decoders import import_av, probe_video, unreadable_reason
 from keras_video_zoo.data.geometry import FrameGeometry
+from keras_video_zoo.data.video_errors import VideoReadError
 from keras_video_zoo.data.video_io import iter_frames
 from keras_video_zoo.data.video_writer import encode_video
 
@@ -67,7 +68,10 @@ def playable_copy(path: str | Path, folder: str | Path, *, short_side: int = PRE
     frames = iter_frames(path, geometry=FrameGeometry(short_side=short_side, shrink_only=True))
     target = Path(folder) / f"{path.stem}.mp4"
     target.parent.mkdir(parents=True, exist_ok=True)
-    encode_video(target, (_even(frame) for frame in frames), "libx264", fps=fps, faststart=True)
+    try:
+        encode_video(target, (_even(frame) for frame in frames), "libx264", fps=fps, faststart=True)
+    except ValueError:  # it opened, but not a frame decodes: the readers' own words for it
+        raise VideoReadError(path, unreadable_reason(path)) from None
     return target
 
 
