@@ -247,3 +247,22 @@ def test_the_web_page_plays_every_video_and_names_what_it_cannot(folder, tmp_pat
             scale = min(1.0, PREVIEW_SHORT_SIDE / min(file.height, file.width))
             assert abs(copy.frames.shape[1] - file.height * scale) <= 2, file.path  # as shown, not as stored
             assert abs(copy.frames.shape[2] - file.width * scale) <= 2, file.path
+
+
+def test_predict_live_reads_every_file_as_a_stream_and_names_what_it_cannot(folder, capsys):
+    # A file given to --live is read as a stream: upright, square pixels, deinterlaced; damage ends the stream
+    # and is named; a file that is no video gets the reason every other command gives it.
+    for file in by_fate(folder, "video", "damaged", "skipped"):
+        path = folder / file.path
+        code = main(["predict", "--live", str(path), "--model", "slow_fusion_tiny.synthetic", "--timeout", "5"])
+        summary = capsys.readouterr().err.strip().splitlines()[-1]
+        if file.expect == "skipped":
+            assert code != 0 and summary.startswith(f"kvz predict: {path}: {file.reason}"), (file.path, summary)
+        elif "one_frame" in file.path:  # shorter than a window: nothing to score, said so
+            assert code == 1 and "no window scored" in summary, summary
+        elif file.expect == "damaged":  # read as far as it decodes, the decoder's words at the end
+            assert code == (1 if "no window scored" in summary else 0), (file.path, summary)  # too short cut, 1
+            assert "; the stream ended after decoder errors (first: " in summary, (file.path, summary)
+        else:
+            assert code == 0 and f"{path}: {FRAMES} frames, 2 windows scored, 0 dropped" in summary, summary
+            assert summary.endswith("; end of stream"), (file.path, summary)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
-from keras_video_zoo.data.decoders import import_av, pyav_frames
+from keras_video_zoo.data.decoders import import_av, pyav_frames, unreadable_reason
 from keras_video_zoo.data.geometry import FrameGeometry
 from keras_video_zoo.data.video_errors import VideoReadError
 
@@ -50,11 +51,17 @@ def open_live(source: str, *, timeout: float = 10.0):
         else:
             container = av.open(source, options=options, timeout=timeout)
     except (av.FFmpegError, OSError) as error:
-        raise LiveSourceError(source, f"no video arrived within {timeout:g} s ({_words(error)}).") from None
+        reason = f"no video arrived within {timeout:g} s ({_words(error)})."
+        raise LiveSourceError(source, _file_reason(source) or reason) from None
     if not container.streams.video:
         container.close()
-        raise LiveSourceError(source, "the stream has no video.")
+        raise LiveSourceError(source, _file_reason(source) or "the stream has no video.")
     return container
+
+
+def _file_reason(source: str) -> str | None:
+    """A file read as live gets the reason every other command gives it (empty, not a video, audio only, ...)."""
+    return unreadable_reason(source) if source != STDIN and Path(source).is_file() else None
 
 
 def live_fps(container) -> float:
